@@ -1,0 +1,19 @@
+/* tgraph/tgraph.h: the whole public API. */
+#ifndef TGRAPH_TGRAPH_H
+#define TGRAPH_TGRAPH_H
+
+#include "common.h"
+#include "array.h"
+#include "graph.h"
+#include "ops.h"
+#include "function.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Library version string, e.g. "0.1.0". */
+TG_API const char *tg_version(void);
+#ifdef __cplusplus
+}
+#endif
+#endif

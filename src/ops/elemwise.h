@@ -1,0 +1,50 @@
+/* elemwise.h: the Elemwise op family shared between its type rules (elemwise.c) and its
+   reference kernel (elemwise_kernel.c). Never installed. */
+#ifndef TG_ELEMWISE_H
+#define TG_ELEMWISE_H
+
+#include "op.h"
+
+enum tgi_scalar_op {
+#define TG_SCALAR(name, ar, rule, infix, prec, fexpr, iexpr, doc) TGS_##name,
+#include "scalar_ops.def"
+#undef TG_SCALAR
+  TGS_COUNT
+};
+
+/* Type rules: how the output dtype follows from the promoted input dtype P. */
+enum tgi_rule {
+  R_SAME,    /* P */
+  R_NOBOOL,  /* P, bools refused (numpy refuses bool subtract/negative/sign) */
+  R_INTDIV,  /* P, bools computed as int8 */
+  R_FLOAT,   /* P if float; bool/int8/uint8/int16 -> float32; int32/int64 -> float64 */
+  R_TRUEDIV, /* P if float; any int or bool -> float64 (numpy's true_divide) */
+  R_CMP,     /* bool, computed in P */
+  R_BITWISE, /* P; ints and bools only */
+  R_SHIFT,   /* P; ints only */
+  R_SWITCH,  /* promote(a, b) of where(cond, a, b) */
+  R_CAST     /* the op's target dtype, computed in the input's dtype */
+};
+
+typedef struct tgi_scalar_info {
+  const char *name;
+  int arity;
+  enum tgi_rule rule;
+  const char *infix;
+  int prec;
+  const char *doc;
+  const char *fexpr, *iexpr; /* C source of the expressions, for code generators */
+} tgi_scalar_info;
+
+extern const tgi_scalar_info tgi_scalar_ops[TGS_COUNT];
+extern const tg_op_class tgi_elemwise_class;
+
+/* Elemwise op params: params[0] = output dtype, params[1 + i] = bitmask of the dims of
+   input i (left-padded to the output rank) that are broadcastable in its type.
+   op->code = scalar op, op->dtype = compute dtype (float domain iff it is a float). */
+tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
+                               tg_array **out, tgi_err *err);
+/* Look up a scalar op by name; -1 if unknown. */
+int tgi_scalar_op_find(const char *name);
+
+#endif

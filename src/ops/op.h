@@ -1,0 +1,42 @@
+/* op.h: the op class vtable (DESIGN.md section 4) and the op registry used by the
+   catalogue. Each op family fills one of these in its own file. Never installed. */
+#ifndef TG_OP_H
+#define TG_OP_H
+
+#include "../graph/graph_impl.h"
+
+struct tg_op_class {
+  const char *name;   /* "Elemwise", "Sum", ... */
+  /* Output types from input types. Returns the number of outputs (written to out[]), or -1
+     after recording an error on g naming the op and the operand types. */
+  int (*infer)(tg_graph *g, const tg_op *op, int n_in, tg_var *const *in, tg_type *out);
+  /* Reference kernel. out[i] is NULL (allocate) or a caller array of the inferred dtype
+     that must have the right shape (check it). Errors go to err; nothing leaks on failure. */
+  tg_status (*perform)(const tg_op *op, int n_in, tg_array *const *in, int n_out,
+                       tg_array **out, tgi_err *err);
+  /* Short display name for debugprint/DOT ("Elemwise{add}"), written to buf. */
+  void (*describe)(const tg_op *op, char *buf, size_t n);
+  /* Infix symbol and precedence for tg_pp ("+", 4), or NULL for call form name(args). */
+  const char *(*infix)(const tg_op *op, int *prec);
+};
+
+/* Equality and hash of (class, params): what merging uses. */
+bool tgi_op_equal(const tg_op *a, const tg_op *b);
+uint64_t tgi_op_hash(const tg_op *op);
+
+/* One row of the op catalogue printed by `tgraph ops`. */
+typedef struct tgi_op_info {
+  const char *name;    /* "add" */
+  const char *family;  /* "elemwise" */
+  int arity;           /* -1 variadic */
+  const char *dtypes;  /* "all", "float", "int, bool", ... */
+  const char *grad;    /* "", "yes", "no", "not differentiable" */
+  const char *native;  /* "" until a native backend implements it */
+  const char *doc;     /* one line */
+} tgi_op_info;
+
+/* Number of catalogue rows and row i. */
+int tgi_op_catalogue_count(void);
+const tgi_op_info *tgi_op_catalogue(int i);
+
+#endif
