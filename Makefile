@@ -2,11 +2,12 @@
 # machine: they depend on `deps`, which installs missing packages (as root) or says how.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+NOBLAS_BUILD ?= build-noblas
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test demo asan install bench clean docs
+.PHONY: all deps build test test-noblas demo asan install bench clean docs
 
 all: build
 
@@ -21,6 +22,12 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The suite again with the built-in gemm instead of OpenBLAS (-DTGRAPH_BLAS=OFF).
+test-noblas: deps
+	cmake -S . -B $(NOBLAS_BUILD) -DCMAKE_BUILD_TYPE=Release -DTGRAPH_BLAS=OFF $(CMAKE_ARGS)
+	cmake --build $(NOBLAS_BUILD) -j $(JOBS)
+	ctest --test-dir $(NOBLAS_BUILD) --output-on-failure -j $(JOBS)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)
@@ -38,4 +45,4 @@ bench: build
 	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && "$$b"; done; true
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NOBLAS_BUILD)

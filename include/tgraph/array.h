@@ -73,11 +73,14 @@ TG_API tg_array *tg_array_astype(const tg_array *a, tg_dtype dt);
 /* Copy src into dst (same shape; dtypes converted); TG_ERR_SHAPE if shapes differ. */
 TG_API tg_status tg_array_copy_into(tg_array *dst, const tg_array *src);
 
-/* Element at flat C-order position i (0 <= i < size), converted to double. */
+/* Element at flat C-order position i (0 <= i < size), converted to double; NaN with
+   tg_errmsg set when a is NULL or i is out of range. */
 TG_API double tg_array_get_f64(const tg_array *a, int64_t i);
-/* Element at flat C-order position i converted to int64 (floats truncated). */
+/* Element at flat C-order position i converted to int64 (floats truncated); 0 with
+   tg_errmsg set when a is NULL or i is out of range. */
 TG_API int64_t tg_array_get_i64(const tg_array *a, int64_t i);
-/* Store v (converted as tg_cast converts) at flat C-order position i. */
+/* Store v (converted as tg_cast converts) at flat C-order position i; an out-of-range i
+   stores nothing and sets tg_errmsg. */
 TG_API void tg_array_set_f64(tg_array *a, int64_t i, double v);
 
 /* True if shapes match (numpy broadcasting allowed) and |a-b| <= atol + rtol*|b| everywhere;

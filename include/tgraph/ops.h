@@ -1,7 +1,8 @@
 /* tgraph/ops.h: op constructors. Each takes variables of one graph, checks and infers the
    output type, appends an Apply node and returns its output; NULL (with the graph's sticky
    error set) on a type error or when given NULL. Elementwise ops broadcast as numpy does
-   along dims that are statically 1 and promote dtypes as numpy does (docs/guide.md). */
+   along dims that are statically 1 and promote dtypes as numpy does; docs/dtypes.md has the
+   exact result dtype and integer/float semantics of every elementwise op. */
 #ifndef TGRAPH_OPS_H
 #define TGRAPH_OPS_H
 
@@ -24,7 +25,7 @@ TG_API tg_var *tg_true_div(tg_var *a, tg_var *b);
 TG_API tg_var *tg_floor_div(tg_var *a, tg_var *b);
 /* a - floor(a / b) * b, sign of b as Python; integer x % 0 is 0 */
 TG_API tg_var *tg_mod(tg_var *a, tg_var *b);
-/* a ** b */
+/* a ** b; ints wrap, and a negative int exponent gives 0 unless |a| == 1 */
 TG_API tg_var *tg_pow(tg_var *a, tg_var *b);
 /* -a */
 TG_API tg_var *tg_neg(tg_var *a);
@@ -40,7 +41,7 @@ TG_API tg_var *tg_maximum(tg_var *a, tg_var *b);
 TG_API tg_var *tg_clip(tg_var *x, tg_var *lo, tg_var *hi);
 /* a * a */
 TG_API tg_var *tg_sqr(tg_var *a);
-/* 1 / a */
+/* 1 / a, a float result for ints (Theano's inv) */
 TG_API tg_var *tg_reciprocal(tg_var *a);
 
 /* ---- exponentials and logarithms ---- */
@@ -102,7 +103,7 @@ TG_API tg_var *tg_erfc(tg_var *a);
 TG_API tg_var *tg_erfcx(tg_var *a);
 /* log|gamma(a)| */
 TG_API tg_var *tg_gammaln(tg_var *a);
-/* digamma, the derivative of gammaln */
+/* digamma, the derivative of gammaln (-inf at +0, NaN at negative integers) */
 TG_API tg_var *tg_psi(tg_var *a);
 
 /* ---- rounding ---- */
@@ -110,7 +111,7 @@ TG_API tg_var *tg_psi(tg_var *a);
 TG_API tg_var *tg_floor(tg_var *a);
 /* smallest integer >= a */
 TG_API tg_var *tg_ceil(tg_var *a);
-/* nearest integer, halves to even (numpy.round) */
+/* nearest integer, halves to even (numpy.round); ints unchanged, bools give int8 */
 TG_API tg_var *tg_round(tg_var *a);
 /* integer part, toward zero */
 TG_API tg_var *tg_trunc(tg_var *a);
@@ -154,7 +155,7 @@ TG_API tg_var *tg_bitwise_or(tg_var *a, tg_var *b);
 TG_API tg_var *tg_bitwise_xor(tg_var *a, tg_var *b);
 /* ~a (logical not for bools) */
 TG_API tg_var *tg_invert(tg_var *a);
-/* a << b (0 once b reaches the width) */
+/* a << b (0 once b reaches the width or is negative) */
 TG_API tg_var *tg_left_shift(tg_var *a, tg_var *b);
 /* a >> b, arithmetic for signed types */
 TG_API tg_var *tg_right_shift(tg_var *a, tg_var *b);
@@ -162,7 +163,7 @@ TG_API tg_var *tg_right_shift(tg_var *a, tg_var *b);
 /* ---- selection and conversion ---- */
 /* cond ? a : b elementwise (numpy.where with three arguments) */
 TG_API tg_var *tg_switch(tg_var *cond, tg_var *a, tg_var *b);
-/* a converted to dtype dt (float to int truncates; NaN gives 0; out of range wraps) */
+/* a converted to dtype dt (ints wrap; floats truncate toward 0, NaN gives 0; docs/dtypes.md) */
 TG_API tg_var *tg_cast(tg_var *a, tg_dtype dt);
 /* An elementwise op by its catalogue name ("add", "exp", ...) over n inputs. */
 TG_API tg_var *tg_elemwise(const char *name, int n, tg_var *const *inputs);

@@ -7,6 +7,12 @@
 #include "graph.h"
 #include "ops.h"
 #include "function.h"
+#include "shape.h"
+#include "reduce.h"
+#include "linalg.h"
+#include "nnet.h"
+#include "index.h"
+#include "extra.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -44,8 +44,7 @@ typedef struct {
 static tg_status topo(walk *w, int n_out, tg_var *const *outs) {
   int64_t cap = 64, sp = 0;
   tg_var **stack = tgi_malloc(sizeof(tg_var *) * (size_t)cap);
-  if (!stack) return TG_ERR_NOMEM;
-  tg_status st = TG_OK;
+  tg_status st = stack ? TG_OK : TG_ERR_NOMEM;
   for (int o = 0; o < n_out && st == TG_OK; o++) {
     stack[sp++] = outs[o];
     while (sp > 0) {
@@ -176,7 +175,11 @@ static bool build(tg_function *f, tg_graph *g, walk *w, int n_in, tg_var *const 
   for (int i = 0; i < n_in; i++) keep[f->in_slots[i]] = true;
   for (int i = 0; i < n_out; i++) keep[f->out_slots[i]] = true;
   for (int s = 0; s < f->n_slots; s++)
-    if (f->slot_var[s]->kind == TGV_CONSTANT) keep[s] = true;
+    if (f->slot_var[s]->kind == TGV_CONSTANT) keep[s] = true, f->n_const++;
+  f->const_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(f->n_const ? f->n_const : 1));
+  if (!f->const_slots) return false;
+  for (int s = 0, k = 0; s < f->n_slots; s++)
+    if (f->slot_var[s]->kind == TGV_CONSTANT) f->const_slots[k++] = s;
   int *counts = tgi_arena_alloc(fg, sizeof(int) * (size_t)(f->n_instr ? f->n_instr : 1));
   if (!counts) return false;
   for (int s = 0; s < f->n_slots; s++)

@@ -28,6 +28,8 @@ struct tg_function {
   int *in_slots, *out_slots;
   tg_var **slot_var;      /* slot -> variable in g */
   tgi_instr *code;        /* in execution order */
+  int n_const;
+  int *const_slots;       /* slots holding constants, preloaded into every call's frame */
   pthread_mutex_t mu;     /* guards err */
   tgi_err err;            /* last failed call */
 };

@@ -73,7 +73,9 @@ tg_array *tgi_array_alloc(tg_dtype dt, int ndim, const int64_t *shape, bool allo
   for (int i = ndim - 1; i >= 0; i--) {
     a->shape[i] = shape[i];
     a->strides[i] = st;
-    st *= shape[i] ? shape[i] : 1;
+    /* only an empty array (a zero dim beside huge ones) can overflow here; its strides
+       address nothing, so any value will do */
+    if (__builtin_mul_overflow(st, shape[i] ? shape[i] : 1, &st)) st = 0;
   }
   if (alloc_data) {
     uintptr_t p = (uintptr_t)((char *)a + head);
@@ -125,21 +127,25 @@ tg_array *tg_array_scalar(tg_dtype dt, double v) {
   return a;
 }
 
-/* Lowest and highest byte an array with these strides touches, relative to data. */
-static void extent(int ndim, const int64_t *shape, const int64_t *strides, size_t isz,
+/* Lowest and highest byte an array with these strides touches, relative to data; false
+   if that span does not fit in int64 (strides come from the caller, so they may be wild). */
+static bool extent(int ndim, const int64_t *shape, const int64_t *strides, size_t isz,
                    int64_t *lo, int64_t *hi) {
   int64_t l = 0, h = 0;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] == 0) {
       *lo = 0, *hi = 0;
-      return;
+      return true;
     }
-    int64_t span = (shape[i] - 1) * strides[i];
-    if (span < 0) l += span;
-    else h += span;
+  }
+  for (int i = 0; i < ndim; i++) {
+    int64_t span;
+    if (__builtin_mul_overflow(shape[i] - 1, strides[i], &span)) return false;
+    if (span < 0 ? __builtin_add_overflow(l, span, &l) : __builtin_add_overflow(h, span, &h))
+      return false;
   }
   *lo = l;
-  *hi = h + (int64_t)isz;
+  return !__builtin_add_overflow(h, (int64_t)isz, hi);
 }
 
 tg_array *tg_array_wrap(tg_dtype dt, int ndim, const int64_t *shape, const int64_t *strides,
@@ -151,9 +157,13 @@ tg_array *tg_array_wrap(tg_dtype dt, int ndim, const int64_t *shape, const int64
     tgi_fail(TG_ERR_ARG, "tg_array_wrap: data is NULL");
     return NULL;
   }
-  if (strides) memcpy(a->strides, strides, (size_t)ndim * sizeof(int64_t));
+  if (strides && ndim) memcpy(a->strides, strides, (size_t)ndim * sizeof(int64_t));
   int64_t lo, hi;
-  extent(ndim, a->shape, a->strides, tg_dtype_size(dt), &lo, &hi);
+  if (!extent(ndim, a->shape, a->strides, tg_dtype_size(dt), &lo, &hi)) {
+    tg_array_unref(a);
+    tgi_fail(TG_ERR_VALUE, "tg_array_wrap: the strides span more bytes than fit in int64");
+    return NULL;
+  }
   a->data = data;
   a->buf_lo = (char *)data + lo;
   a->buf_hi = (char *)data + hi;
@@ -202,22 +212,29 @@ bool tg_array_is_view(const tg_array *a) {
 
 tg_array *tg_array_view(tg_array *a, int ndim, const int64_t *shape, const int64_t *strides,
                         int64_t offset) {
-  if (!a || !shape || !strides) {
+  if (!a || (ndim > 0 && (!shape || !strides))) {
     tgi_fail(TG_ERR_ARG, "tg_array_view: NULL argument");
     return NULL;
   }
   tg_array *v = tgi_array_alloc(a->dtype, ndim, shape, false, false);
   if (!v) return NULL;
-  memcpy(v->strides, strides, (size_t)ndim * sizeof(int64_t));
+  for (int i = 0; i < ndim; i++) v->strides[i] = strides[i];
   tg_array *owner = a->base ? a->base : a;
-  int64_t lo, hi;
-  extent(ndim, v->shape, v->strides, tg_dtype_size(a->dtype), &lo, &hi);
-  char *d = a->data + offset;
-  if (v->size && (d + lo < owner->buf_lo || d + hi > owner->buf_hi)) {
+  /* Bounds are checked in integers relative to the storage, so a wild offset or stride is
+     reported instead of forming an out-of-range pointer. */
+  int64_t lo, hi, first, len = owner->buf_hi - owner->buf_lo, x, y;
+  bool ok = extent(ndim, v->shape, v->strides, tg_dtype_size(a->dtype), &lo, &hi) &&
+            !__builtin_add_overflow(a->data - owner->buf_lo, offset, &first);
+  if (ok && v->size)
+    ok = !__builtin_add_overflow(first, lo, &x) && !__builtin_add_overflow(first, hi, &y) &&
+         x >= 0 && y <= len;
+  if (!ok) {
     tgi_free(v);
     tgi_fail(TG_ERR_VALUE, "tg_array_view: the view reaches outside the array's storage");
     return NULL;
   }
+  /* an empty view touches nothing; keep its pointer inside the storage all the same */
+  char *d = first >= 0 && first <= len ? owner->buf_lo + first : a->data;
   v->data = d;
   v->buf_lo = owner->buf_lo;
   v->buf_hi = owner->buf_hi;
@@ -247,14 +264,16 @@ tg_array *tg_array_slice(tg_array *a, int axis, int64_t start, int64_t stop, int
   else if (start > hi) start = hi;
   if (stop < 0) stop = stop + n < lo ? lo : stop + n;
   else if (stop > hi) stop = hi;
+  /* written so that no step, however large, overflows (start and stop are in [-1, n]) */
   int64_t len = 0;
-  if (step > 0 && stop > start) len = (stop - start + step - 1) / step;
-  if (step < 0 && start > stop) len = (start - stop - step - 1) / (-step);
+  if (step > 0 && stop > start) len = (stop - start - 1) / step + 1;
+  if (step < 0 && start > stop) len = step == INT64_MIN ? 1 : (start - stop - 1) / -step + 1;
   int64_t shape[TG_MAX_NDIM], strides[TG_MAX_NDIM];
   memcpy(shape, a->shape, (size_t)a->ndim * sizeof(int64_t));
   memcpy(strides, a->strides, (size_t)a->ndim * sizeof(int64_t));
   shape[axis] = len;
-  strides[axis] = a->strides[axis] * step;
+  /* with one element or none the stride is never used; keep it from overflowing */
+  strides[axis] = len > 1 ? a->strides[axis] * step : a->strides[axis];
   return tg_array_view(a, a->ndim, shape, strides, len ? start * a->strides[axis] : 0);
 }
 
@@ -290,13 +309,30 @@ static int64_t flat_offset(const tg_array *a, int64_t i) {
   return off;
 }
 
+/* Is i a valid flat position of a? Sets the thread-local error when not. */
+static bool check_index(const tg_array *a, int64_t i, const char *fn) {
+  if (!a) {
+    tgi_fail(TG_ERR_ARG, "%s: NULL array", fn);
+    return false;
+  }
+  if (i < 0 || i >= a->size) {
+    tgi_fail(TG_ERR_VALUE, "%s: index %lld is out of range for an array of %lld elements", fn,
+             (long long)i, (long long)a->size);
+    return false;
+  }
+  return true;
+}
+
 double tg_array_get_f64(const tg_array *a, int64_t i) {
+  if (!check_index(a, i, "tg_array_get_f64")) return NAN;
   return tgi_load_f64(a->data + flat_offset(a, i), a->dtype);
 }
 int64_t tg_array_get_i64(const tg_array *a, int64_t i) {
+  if (!check_index(a, i, "tg_array_get_i64")) return 0;
   return tgi_load_i64(a->data + flat_offset(a, i), a->dtype);
 }
 void tg_array_set_f64(tg_array *a, int64_t i, double v) {
+  if (!check_index(a, i, "tg_array_set_f64")) return;
   tgi_store_f64(a->data + flat_offset(a, i), a->dtype, v);
 }
 
@@ -320,6 +356,18 @@ tg_status tg_array_copy_into(tg_array *dst, const tg_array *src) {
   if (dst->dtype == src->dtype && tg_array_is_contiguous(dst) && tg_array_is_contiguous(src)) {
     memmove(dst->data, src->data, (size_t)src->size * tg_dtype_size(src->dtype));
     return TG_OK;
+  }
+  /* Storage shared with a different layout (a[...] = a.T): an element could be overwritten
+     before it is read, so copy through a temporary, as numpy does. */
+  bool same_layout = dst->data == src->data && dst->dtype == src->dtype &&
+                     memcmp(dst->strides, src->strides, (size_t)dst->ndim * sizeof(int64_t)) == 0;
+  if (!same_layout && (uintptr_t)dst->buf_lo < (uintptr_t)src->buf_hi &&
+      (uintptr_t)src->buf_lo < (uintptr_t)dst->buf_hi) {
+    tg_array *tmp = tg_array_copy(src);
+    if (!tmp) return tg_errstatus();
+    tg_status st = tg_array_copy_into(dst, tmp);
+    tg_array_unref(tmp);
+    return st;
   }
   int64_t idx[TG_MAX_NDIM] = {0};
   do {

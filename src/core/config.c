@@ -1,6 +1,15 @@
-/* config.c: the configuration object. Defaults, overridden by TGRAPH_FLAGS
-   ("floatX=float32,key=value") read once on first use, overridden by tg_config_set.
-   The only process-wide mutable state besides the allocator; guarded by a mutex. */
+/* config.c: the configuration object. Each key has a default, overridden by TGRAPH_FLAGS
+   ("floatX=float32,key=value", Theano's THEANO_FLAGS syntax) read once on first use, and
+   overridden again by tg_config_set. The only process-wide mutable state besides the
+   allocator.
+
+   Thread safety: a key's value and source are atomic pointers to immutable strings. Every
+   key takes its value from a fixed list of choices, so a value is always one of the static
+   strings of that list: tg_config_get hands out a pointer that stays valid and unchanged
+   forever, even while another thread calls tg_config_set (it then simply names the older
+   value). A free-form key (a path, say) would have to intern its values (allocate, never
+   free) to keep that promise. */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,64 +18,126 @@
 
 typedef struct {
   const char *key;
-  const char *def;
+  const char *def;              /* one of choices */
   const char *help;
-  bool (*valid)(const char *v);
-  char value[64];
-  const char *source;
+  const char *const *choices;   /* NULL-terminated; the only values the key accepts */
+  _Atomic(const char *) value;  /* a pointer into choices */
+  _Atomic(const char *) source; /* "default", "TGRAPH_FLAGS" or "tg_config_set" */
 } entry;
 
-static bool valid_floatx(const char *v) {
-  return strcmp(v, "float64") == 0 || strcmp(v, "float32") == 0;
-}
+static const char *const floatx_choices[] = {"float64", "float32", NULL};
 
 static entry table[] = {
     {"floatX", "float64", "dtype of variables made with TG_FLOATX (float64 or float32)",
-     valid_floatx, "", ""},
+     floatx_choices, NULL, NULL},
 };
 #define NKEYS ((int)(sizeof table / sizeof table[0]))
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static char problems[512];
+/* Written only inside init (under pthread_once), read-only afterwards. */
+static char problems[1024];
 
-static entry *find(const char *key) {
+/* The key named by the n bytes at s, or NULL. */
+static entry *find_n(const char *s, size_t n) {
   for (int i = 0; i < NKEYS; i++)
-    if (strcmp(table[i].key, key) == 0) return &table[i];
+    if (strlen(table[i].key) == n && strncmp(table[i].key, s, n) == 0) return &table[i];
   return NULL;
 }
 
-static void note_problem(const char *fmt, const char *a) {
+static entry *find(const char *key) { return key ? find_n(key, strlen(key)) : NULL; }
+
+/* A key that differs only in case ("floatx"), to suggest the right spelling. */
+static entry *find_nocase(const char *s, size_t n) {
+  for (int i = 0; i < NKEYS; i++) {
+    const char *k = table[i].key;
+    if (strlen(k) != n) continue;
+    size_t j = 0;
+    while (j < n && tolower((unsigned char)s[j]) == tolower((unsigned char)k[j])) j++;
+    if (j == n) return &table[i];
+  }
+  return NULL;
+}
+
+/* The static choice equal to the n bytes at s, or NULL if e does not accept that value. */
+static const char *choice_n(const entry *e, const char *s, size_t n) {
+  for (const char *const *c = e->choices; *c; c++)
+    if (strlen(*c) == n && strncmp(*c, s, n) == 0) return *c;
+  return NULL;
+}
+
+/* "float64 or float32", for messages. */
+static void choices_str(const entry *e, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = 0;
+  for (const char *const *c = e->choices; *c && k < n; c++)
+    k += (size_t)snprintf(buf + k, n - k, "%s%s", c == e->choices ? "" : c[1] ? ", " : " or ",
+                          *c);
+}
+
+/* Append one line to problems; the offending text is cut to 40 bytes so that one huge
+   token cannot crowd out the others. */
+static void note_problem(const char *what, const char *s, size_t n, const char *tail) {
   size_t k = strlen(problems);
-  if (k < sizeof problems - 1) snprintf(problems + k, sizeof problems - k, fmt, a);
+  if (k + 1 >= sizeof problems) return;
+  snprintf(problems + k, sizeof problems - k, "TGRAPH_FLAGS: %s '%.*s%s'%s\n", what,
+           (int)(n > 40 ? 40 : n), s, n > 40 ? "..." : "", tail);
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Trim blanks around the span [*s, *s + *n). */
+static void trim(const char **s, size_t *n) {
+  while (*n && is_space(**s)) (*s)++, (*n)--;
+  while (*n && is_space((*s)[*n - 1])) (*n)--;
+}
+
+/* One "key=value" item of TGRAPH_FLAGS (n bytes at s, blanks allowed around key and value).
+   A bad item is reported and ignored; later items win over earlier ones, as in Theano. */
+static void parse_item(const char *s, size_t n) {
+  trim(&s, &n);
+  if (n == 0) return; /* "a=b,,c=d" or a trailing comma */
+  const char *eq = memchr(s, '=', n);
+  if (!eq) {
+    note_problem("item", s, n, " is not key=value; ignored");
+    return;
+  }
+  const char *k = s, *v = eq + 1;
+  size_t kn = (size_t)(eq - s), vn = n - kn - 1;
+  trim(&k, &kn);
+  trim(&v, &vn);
+  entry *e = find_n(k, kn);
+  if (!e) {
+    entry *near = find_nocase(k, kn);
+    char tail[96];
+    snprintf(tail, sizeof tail, near ? "; ignored (did you mean '%s'?)" : "; ignored",
+             near ? near->key : "");
+    note_problem("unknown key", k, kn, tail);
+    return;
+  }
+  const char *c = choice_n(e, v, vn);
+  if (!c) {
+    char want[128], tail[192];
+    choices_str(e, want, sizeof want);
+    snprintf(tail, sizeof tail, " for %s; ignored (expected %s)", e->key, want);
+    note_problem("bad value", v, vn, tail);
+    return;
+  }
+  atomic_store(&e->value, c);
+  atomic_store(&e->source, "TGRAPH_FLAGS");
 }
 
 static void init(void) {
   for (int i = 0; i < NKEYS; i++) {
-    snprintf(table[i].value, sizeof table[i].value, "%s", table[i].def);
-    table[i].source = "default";
+    atomic_store(&table[i].value, table[i].def);
+    atomic_store(&table[i].source, "default");
   }
+  /* Walked in place (no copy), so a long TGRAPH_FLAGS is neither cut nor allocated. */
   const char *env = getenv("TGRAPH_FLAGS");
-  if (!env) return;
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", env);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(tok, '=');
-    if (!eq) {
-      note_problem("TGRAPH_FLAGS: '%s' is not key=value; ignored\n", tok);
-      continue;
-    }
-    *eq = 0;
-    entry *e = find(tok);
-    if (!e) {
-      note_problem("TGRAPH_FLAGS: unknown key '%s'; ignored\n", tok);
-    } else if (!e->valid(eq + 1)) {
-      note_problem("TGRAPH_FLAGS: bad value for '%s'; ignored\n", tok);
-    } else {
-      snprintf(e->value, sizeof e->value, "%s", eq + 1);
-      e->source = "TGRAPH_FLAGS";
-    }
+  while (env && *env) {
+    const char *comma = strchr(env, ',');
+    size_t n = comma ? (size_t)(comma - env) : strlen(env);
+    parse_item(env, n);
+    env = comma ? comma + 1 : NULL;
   }
 }
 
@@ -78,32 +149,41 @@ const char *tgi_config_problems(void) {
 
 const char *tg_config_get(const char *key) {
   pthread_once(&once, init);
-  entry *e = key ? find(key) : NULL;
-  return e ? e->value : NULL;
+  entry *e = find(key);
+  return e ? atomic_load(&e->value) : NULL;
 }
 
 const char *tg_config_source(const char *key) {
   pthread_once(&once, init);
-  entry *e = key ? find(key) : NULL;
-  return e ? e->source : NULL;
+  entry *e = find(key);
+  return e ? atomic_load(&e->source) : NULL;
 }
 
 const char *tg_config_help(const char *key) {
-  entry *e = key ? find(key) : NULL;
+  entry *e = find(key);
   return e ? e->help : NULL;
 }
 
 tg_status tg_config_set(const char *key, const char *value) {
   pthread_once(&once, init);
-  entry *e = key ? find(key) : NULL;
-  if (!e) return tgi_fail(TG_ERR_ARG, "tg_config_set: unknown key '%s'", key ? key : "(null)");
-  if (!value || !e->valid(value) || strlen(value) >= sizeof e->value)
-    return tgi_fail(TG_ERR_ARG, "tg_config_set: bad value '%s' for %s",
-                    value ? value : "(null)", key);
-  pthread_mutex_lock(&mu);
-  snprintf(e->value, sizeof e->value, "%s", value);
-  e->source = "tg_config_set";
-  pthread_mutex_unlock(&mu);
+  entry *e = find(key);
+  if (!e) {
+    entry *near = key ? find_nocase(key, strlen(key)) : NULL;
+    if (near)
+      return tgi_fail(TG_ERR_ARG, "tg_config_set: unknown key '%s' (did you mean '%s'?)", key,
+                      near->key);
+    return tgi_fail(TG_ERR_ARG, "tg_config_set: unknown key '%s'", key ? key : "(null)");
+  }
+  const char *c = value ? choice_n(e, value, strlen(value)) : NULL;
+  if (!c) {
+    char want[128];
+    choices_str(e, want, sizeof want);
+    return tgi_fail(TG_ERR_ARG, "tg_config_set: bad value '%.64s' for %s (expected %s)",
+                    value ? value : "(null)", e->key, want);
+  }
+  /* No lock: each store is atomic, and concurrent setters all write the same source. */
+  atomic_store(&e->value, c);
+  atomic_store(&e->source, "tg_config_set");
   return TG_OK;
 }
 

@@ -157,9 +157,9 @@ bool tgi_check_inputs(const char *opname, int n, tg_var *const *in) {
 
 tg_node *tgi_apply(const tg_op *op, int n_in, tg_var *const *in) {
   tg_graph *g = in[0]->g;
-  tg_type out_t[8];
-  int64_t shapes[8][TG_MAX_NDIM];
-  for (int i = 0; i < 8; i++) out_t[i].shape = shapes[i];
+  tg_type out_t[TGI_MAX_OUT];
+  int64_t shapes[TGI_MAX_OUT][TG_MAX_NDIM];
+  for (int i = 0; i < TGI_MAX_OUT; i++) out_t[i].shape = shapes[i];
   int n_out = op->cls->infer(g, op, n_in, in, out_t);
   if (n_out < 0) return NULL;
   tg_node *nd = tgi_arena_alloc(g, sizeof *nd);

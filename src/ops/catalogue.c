@@ -21,8 +21,37 @@ static const tgi_op_info rows[] = {
 #undef TG_SCALAR
 };
 
-int tgi_op_catalogue_count(void) { return (int)(sizeof rows / sizeof rows[0]); }
+/* The families in catalogue order; each family source defines its table. */
+static const struct {
+  const tgi_op_info *rows;
+  const int *n;
+} families[] = {
+    {rows, NULL},
+    {tgi_catalogue_shape_basic, &tgi_catalogue_shape_basic_n},
+    {tgi_catalogue_shape_ops, &tgi_catalogue_shape_ops_n},
+    {tgi_catalogue_index, &tgi_catalogue_index_n},
+    {tgi_catalogue_reduce, &tgi_catalogue_reduce_n},
+    {tgi_catalogue_extra, &tgi_catalogue_extra_n},
+    {tgi_catalogue_linalg, &tgi_catalogue_linalg_n},
+    {tgi_catalogue_nnet, &tgi_catalogue_nnet_n},
+};
+#define NFAM ((int)(sizeof families / sizeof families[0]))
+
+static int family_size(int f) {
+  return families[f].n ? *families[f].n : (int)(sizeof rows / sizeof rows[0]);
+}
+
+int tgi_op_catalogue_count(void) {
+  int n = 0;
+  for (int f = 0; f < NFAM; f++) n += family_size(f);
+  return n;
+}
 
 const tgi_op_info *tgi_op_catalogue(int i) {
-  return i >= 0 && i < tgi_op_catalogue_count() ? &rows[i] : NULL;
+  if (i < 0) return NULL;
+  for (int f = 0; f < NFAM; f++) {
+    if (i < family_size(f)) return &families[f].rows[i];
+    i -= family_size(f);
+  }
+  return NULL;
 }

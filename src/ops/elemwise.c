@@ -40,7 +40,8 @@ static bool int_fits(int64_t v, tg_dtype dt) {
 }
 
 /* numpy 1.x value-based promotion: Python-scalar constants (weak) adapt to the tensors
-   they meet when their value fits; strong operands promote by tg_dtype_promote. */
+   they meet when their value fits; strong operands promote by tg_dtype_promote. The rules,
+   and where they differ from numpy (no uint16/32/64), are in docs/dtypes.md. */
 static tg_dtype promote_inputs(int n, tg_var *const *in) {
   tg_dtype s = TG_NDTYPES;
   bool any_weak_float = false;
@@ -59,6 +60,9 @@ static tg_dtype promote_inputs(int n, tg_var *const *in) {
       int64_t x = tgi_load_i64(v->data, v->dtype);
       if (s == TG_BOOL) s = TG_INT64;
       else if (tg_dtype_is_int(s) && !int_fits(x, s)) s = tg_dtype_promote(s, min_int_type(x));
+      /* numpy: float32 meets the int's minimal type (int16 or uint16 at most keeps float32;
+         int32 and wider give float64) */
+      else if (s == TG_FLOAT32 && (x < -32768 || x > 65535)) s = TG_FLOAT64;
     } else {
       double x = tgi_load_f64(v->data, v->dtype);
       if (!tg_dtype_is_float(s)) s = TG_FLOAT64;
@@ -71,6 +75,26 @@ static tg_dtype promote_inputs(int n, tg_var *const *in) {
 static tg_dtype upgrade_to_float(tg_dtype p) {
   if (tg_dtype_is_float(p)) return p;
   return tg_dtype_size(p) <= 2 ? TG_FLOAT32 : TG_FLOAT64;
+}
+
+/* True when a float-valued op on these inputs gets float32 from numpy although their
+   promoted int type is int32: every strong input is at most 16 bits and every weak one an
+   int of int16 or uint16 range (arctan2(int8 x, 40000): numpy picks the first float loop
+   both int8 and uint16 cast to safely, float32; promotion alone would say int32). */
+static bool small_int_operands(int n, tg_var *const *in) {
+  bool strong = false;
+  for (int i = 0; i < n; i++) {
+    if (in[i]->weak == TGW_FLOAT) return false;
+    if (in[i]->weak == TGW_INT) {
+      int64_t x = tgi_load_i64(in[i]->value->data, in[i]->value->dtype);
+      if (x < -32768 || x > 65535) return false;
+    } else {
+      if (tg_dtype_is_float(in[i]->type.dtype) || tg_dtype_size(in[i]->type.dtype) > 2)
+        return false;
+      strong = true;
+    }
+  }
+  return strong;
 }
 
 /* List operand types for error messages: "float64 matrix, int8 vector". */
@@ -106,7 +130,10 @@ static bool elem_dtypes(int code, tg_dtype cast_to, int n, tg_var *const *in, tg
       *out = *compute = p;
       return true;
     case R_INTDIV: *out = *compute = p == TG_BOOL ? TG_INT8 : p; return true;
-    case R_FLOAT: *out = *compute = upgrade_to_float(p); return true;
+    case R_FLOAT:
+      *out = *compute = p == TG_INT32 && small_int_operands(n, in) ? TG_FLOAT32
+                                                                    : upgrade_to_float(p);
+      return true;
     case R_TRUEDIV: *out = *compute = tg_dtype_is_float(p) ? p : TG_FLOAT64; return true;
     case R_CMP: *out = TG_BOOL, *compute = p; return true;
     case R_BITWISE:
@@ -168,7 +195,23 @@ static const char *elem_infix(const tg_op *op, int *prec) {
   return tgi_scalar_ops[op->code].infix;
 }
 
+/* Each output dim is that of any input not broadcasting there (they agree at run time). */
+static bool elem_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_dims,
+                             tg_var **const *out_dims) {
+  int r = nd->out[0]->type.ndim;
+  for (int d = 0; d < r; d++) {
+    out_dims[0][d] = NULL;
+    for (int i = 0; i < nd->n_in && !out_dims[0][d]; i++) {
+      int k = d - (r - nd->in[i]->type.ndim);
+      if (!(((uint64_t)nd->op->params[1 + i] >> d) & 1)) out_dims[0][d] = in_dims[i][k];
+    }
+    if (!out_dims[0][d] && !(out_dims[0][d] = tgi_dim_const(g, 1))) return false;
+  }
+  return true;
+}
+
 const tg_op_class tgi_elemwise_class = {
+    .infer_shape = elem_infer_shape,
     .name = "Elemwise",
     .infer = elem_infer,
     .perform = tgi_elemwise_perform,
@@ -209,6 +252,7 @@ tg_var *tg_elemwise(const char *name, int n, tg_var *const *inputs) {
   if (n != tgi_scalar_ops[code].arity)
     return tgi_gfail(g, TG_ERR_ARG, "tg_elemwise: %s takes %d inputs, got %d", name,
                      tgi_scalar_ops[code].arity, n);
+  if (!inputs) return tgi_fail(TG_ERR_ARG, "tg_elemwise: %s: inputs is NULL", name), NULL;
   return build(code, TG_NDTYPES, n, inputs);
 }
 

@@ -41,7 +41,11 @@ extern const tg_op_class tgi_elemwise_class;
 
 /* Elemwise op params: params[0] = output dtype, params[1 + i] = bitmask of the dims of
    input i (left-padded to the output rank) that are broadcastable in its type.
-   op->code = scalar op, op->dtype = compute dtype (float domain iff it is a float). */
+   op->code = scalar op, op->dtype = compute dtype (float domain iff it is a float). Every
+   operand is converted to the compute dtype before the scalar op runs (a weak float64
+   constant meeting float32 is rounded to float32 first, as numpy converts a Python float);
+   a code generator must do the same. Results are defined for every input: see
+   docs/dtypes.md for integer division by zero, shifts, pow and casts. */
 tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                                tg_array **out, tgi_err *err);
 /* Look up a scalar op by name; -1 if unknown. */

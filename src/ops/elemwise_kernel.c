@@ -84,9 +84,17 @@ static void generic_loop(const kernel *k, int64_t n, char **p, const int64_t *s)
   bool cond = k->code == TGS_switch; /* input 0 is a truth value, not a number */
   if (tg_dtype_is_float(k->cdt)) {
     sf_fn f = sfs[k->code];
+    /* Operands are first converted to the compute dtype, as numpy converts them before the
+       loop. For float32 this matters only for a Python-scalar (weak) float64 constant:
+       float32 x * 0.1 multiplies by float32(0.1); every other operand a float32 op meets
+       is exact in float32. A switch's condition is a truth value and is not converted. */
+    bool f32 = k->cdt == TG_FLOAT32;
     for (int64_t i = 0; i < n; i++) {
       double v[3] = {0, 0, 0};
-      for (int j = 0; j < ar; j++) v[j] = tgi_load_f64(p[j] + i * s[j], k->dt[j]);
+      for (int j = 0; j < ar; j++) {
+        v[j] = tgi_load_f64(p[j] + i * s[j], k->dt[j]);
+        if (f32 && !(cond && j == 0)) v[j] = (float)v[j];
+      }
       if (cond) v[0] = v[0] != 0 || isnan(v[0]);
       tgi_store_f64(p[ar] + i * s[ar], k->dt[ar], f(v[0], v[1], v[2]));
     }

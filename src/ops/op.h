@@ -5,6 +5,9 @@
 
 #include "../graph/graph_impl.h"
 
+/* The most outputs one Apply node may have (infer writes at most this many types). */
+#define TGI_MAX_OUT 8
+
 struct tg_op_class {
   const char *name;   /* "Elemwise", "Sum", ... */
   /* Output types from input types. Returns the number of outputs (written to out[]), or -1
@@ -18,7 +21,16 @@ struct tg_op_class {
   void (*describe)(const tg_op *op, char *buf, size_t n);
   /* Infix symbol and precedence for tg_pp ("+", 4), or NULL for call form name(args). */
   const char *(*infix)(const tg_op *op, int *prec);
+  /* Symbolic shapes: in_dims[i][d] is an int64 0-d variable giving dim d of input i; set
+     out_dims[o][d] (arrays already sized by the outputs' ranks) to variables computing the
+     outputs' dims from those alone, without computing the node. Returns false after
+     recording an error on g. NULL only for ops whose shape depends on values they read. */
+  bool (*infer_shape)(tg_graph *g, const tg_node *nd, tg_var **const *in_dims,
+                      tg_var **const *out_dims);
 };
+
+/* An int64 0-d constant, used for static dims in shape graphs. */
+tg_var *tgi_dim_const(tg_graph *g, int64_t n);
 
 /* Equality and hash of (class, params): what merging uses. */
 bool tgi_op_equal(const tg_op *a, const tg_op *b);
@@ -34,6 +46,23 @@ typedef struct tgi_op_info {
   const char *native;  /* "" until a native backend implements it */
   const char *doc;     /* one line */
 } tgi_op_info;
+
+/* Each op family's catalogue table (defined in the family's source, listed in
+   catalogue.c). */
+extern const tgi_op_info tgi_catalogue_shape_basic[];
+extern const int tgi_catalogue_shape_basic_n;
+extern const tgi_op_info tgi_catalogue_shape_ops[];
+extern const int tgi_catalogue_shape_ops_n;
+extern const tgi_op_info tgi_catalogue_reduce[];
+extern const int tgi_catalogue_reduce_n;
+extern const tgi_op_info tgi_catalogue_linalg[];
+extern const int tgi_catalogue_linalg_n;
+extern const tgi_op_info tgi_catalogue_extra[];
+extern const int tgi_catalogue_extra_n;
+extern const tgi_op_info tgi_catalogue_nnet[];
+extern const int tgi_catalogue_nnet_n;
+extern const tgi_op_info tgi_catalogue_index[];
+extern const int tgi_catalogue_index_n;
 
 /* Number of catalogue rows and row i. */
 int tgi_op_catalogue_count(void);

@@ -59,6 +59,11 @@ static inline int64_t tgs_ishr(int64_t a, int64_t b) {
   if (b < 0 || b > 63) return a < 0 ? -1 : 0;
   return a < 0 ? ~(~a >> b) : a >> b; /* arithmetic shift without implementation-defined >> */
 }
+/* minimum(maximum(a, lo), hi) as numpy.clip: hi wins when lo > hi. */
+static inline int64_t tgs_iclip(int64_t a, int64_t lo, int64_t hi) {
+  int64_t m = a < lo ? lo : a;
+  return m > hi ? hi : m;
+}
 static inline int64_t tgs_invert(int64_t a, tg_dtype dt) { return dt == TG_BOOL ? !a : ~a; }
 
 /* numpy's divmod for floats: floor division and modulo that agree with each other. */
