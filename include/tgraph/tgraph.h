@@ -8,6 +8,7 @@
 #include "ops.h"
 #include "function.h"
 #include "shape.h"
+#include "grad.h"
 #include "reduce.h"
 #include "linalg.h"
 #include "nnet.h"

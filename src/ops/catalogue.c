@@ -34,6 +34,7 @@ static const struct {
     {tgi_catalogue_extra, &tgi_catalogue_extra_n},
     {tgi_catalogue_linalg, &tgi_catalogue_linalg_n},
     {tgi_catalogue_nnet, &tgi_catalogue_nnet_n},
+    {tgi_catalogue_grad, &tgi_catalogue_grad_n},
 };
 #define NFAM ((int)(sizeof families / sizeof families[0]))
 

@@ -211,6 +211,7 @@ static bool elem_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_
 }
 
 const tg_op_class tgi_elemwise_class = {
+    .grad = tgi_elemwise_grad,
     .infer_shape = elem_infer_shape,
     .name = "Elemwise",
     .infer = elem_infer,

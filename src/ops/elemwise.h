@@ -48,6 +48,9 @@ extern const tg_op_class tgi_elemwise_class;
    docs/dtypes.md for integer division by zero, shifts, pow and casts. */
 tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                                tg_array **out, tgi_err *err);
+/* The vector-Jacobian rule of Elemwise (src/grad/elemwise_grad.c). */
+bool tgi_elemwise_grad(tg_graph *g, const tg_node *nd, tg_var *const *out_grads,
+                       tg_var **in_grads);
 /* Look up a scalar op by name; -1 if unknown. */
 int tgi_scalar_op_find(const char *name);
 

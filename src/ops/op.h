@@ -27,7 +27,18 @@ struct tg_op_class {
      recording an error on g. NULL only for ops whose shape depends on values they read. */
   bool (*infer_shape)(tg_graph *g, const tg_node *nd, tg_var **const *in_dims,
                       tg_var **const *out_dims);
+  /* Vector-Jacobian rule (src/grad/): given the gradients of the outputs (out_grads[o] is
+     NULL when output o gets none), set in_grads[i] to a variable of input i's type and
+     static shape, or leave it NULL when no gradient flows there (integer inputs,
+     positions, disconnected paths). Returns false after recording an error on g. A NULL
+     rule means the op has no gradient: tg_grad through it is an error naming the op. */
+  bool (*grad)(tg_graph *g, const tg_node *nd, tg_var *const *out_grads, tg_var **in_grads);
 };
+
+/* The gradient gz of a broadcasting op's output, summed back to the type of input x:
+   extra leading dims are summed away, dims static 1 in x summed with keepdims, and the
+   result cast to x's dtype. Used by every rule of an op that broadcasts. */
+tg_var *tgi_grad_unbroadcast(tg_var *gz, const tg_var *x);
 
 /* An int64 0-d constant, used for static dims in shape graphs. */
 tg_var *tgi_dim_const(tg_graph *g, int64_t n);
@@ -49,6 +60,8 @@ typedef struct tgi_op_info {
 
 /* Each op family's catalogue table (defined in the family's source, listed in
    catalogue.c). */
+extern const tgi_op_info tgi_catalogue_grad[];
+extern const int tgi_catalogue_grad_n;
 extern const tgi_op_info tgi_catalogue_shape_basic[];
 extern const int tgi_catalogue_shape_basic_n;
 extern const tgi_op_info tgi_catalogue_shape_ops[];

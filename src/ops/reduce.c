@@ -101,7 +101,8 @@ static bool reduce_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *i
             .infer = reduce_infer,           \
             .perform = tgi_reduce_perform,   \
             .describe = reduce_describe,     \
-            .infer_shape = reduce_infer_shape}
+            .infer_shape = reduce_infer_shape, \
+            .grad = tgi_reduce_grad}
 
 /* One class per kind so each shows its own name; they share every function. */
 static const tg_op_class classes[TGR_COUNT] = {

@@ -32,4 +32,8 @@ enum { TGR_P_MASK, TGR_P_KEEPDIMS, TGR_P_DDOF, TGR_NPARAMS };
 tg_status tgi_reduce_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                              tg_array **out, tgi_err *err);
 
+/* Vector-Jacobian rule of every reduction (src/grad/reduce_grad.c). */
+bool tgi_reduce_grad(tg_graph *g, const tg_node *nd, tg_var *const *out_grads,
+                     tg_var **in_grads);
+
 #endif
