@@ -14,7 +14,8 @@ static int th_infer_shape_ok(tg_graph *g, int n_in, tg_var *const *ins, tg_var *
     fprintf(stderr, "tg_infer_shape failed: %s\n", tg_graph_error(g));
     return 0;
   }
-  tg_function *f = tg_function_new(g, n_in, ins, 2, (tg_var *[]){out, shp}, NULL);
+  /* the shape may not need every input */
+  tg_function *f = th_compile(g, n_in, ins, 2, (tg_var *[]){out, shp});
   if (!f) {
     fprintf(stderr, "compile failed: %s\n", tg_graph_error(g));
     return 0;

@@ -6,10 +6,14 @@
 
 static tg_array *vec(int n, const double *v) { return tg_array_from_f64(1, (int64_t[]){n}, v); }
 
-/* Compile inputs -> outputs and call once; results in out[]. */
+/* Compile inputs -> outputs and call once; results in out[]. An input may go unused (a
+   gradient need not read x's value). */
 static int run(tg_graph *g, int n_in, tg_var *const *in, int n_out, tg_var *const *outs,
                tg_array *const *args, tg_array **out) {
-  tg_function *f = tg_function_new(g, n_in, in, n_out, outs, NULL);
+  tg_options *o = tg_options_new();
+  tg_options_set(o, "on_unused_input", "ignore");
+  tg_function *f = tg_function_new(g, n_in, in, n_out, outs, o);
+  tg_options_free(o);
   if (!f) {
     fprintf(stderr, "compile: %s\n", tg_graph_error(g));
     return 0;

@@ -43,7 +43,7 @@ static tg_array *run(tg_graph *g, int n, tg_var *const *ins, tg_var *y, tg_array
     fprintf(stderr, "build failed: %s\n", tg_graph_error(g));
     return NULL;
   }
-  tg_function *f = tg_function_new(g, n, ins, 1, &y, NULL);
+  tg_function *f = th_compile(g, n, ins, 1, &y);
   tg_array *out[1] = {NULL};
   if (tg_function_call(f, arrs, out) != TG_OK)
     fprintf(stderr, "call failed: %s\n", tg_function_error(f));

@@ -56,7 +56,7 @@ TEST(infer_shape_elemwise_broadcasting) {
   CHECK_INFER_SHAPE(g, TG_VARS(r, c, v, s), y, ((tg_array *[]){ra, ca, va, sa}));
   /* the inferred shape needs only the inputs' shapes: no Elemwise node in its graph */
   tg_var *shp = tg_infer_shape(y);
-  tg_function *f = tg_function_new(g, TG_VARS(r, c, v, s), TG_VARS(shp), NULL);
+  tg_function *f = th_compile(g, TG_VARS(r, c, v, s), TG_VARS(shp));
   CHECK(f != NULL);
   char *text = NULL;
   size_t len = 0;

@@ -15,8 +15,18 @@ typedef struct tg_options tg_options;
 TG_API tg_options *tg_options_new(void);
 /* Free options (NULL ignored). */
 TG_API void tg_options_free(tg_options *o);
-/* Set an option by name ("name", "mode"); TG_ERR_ARG for an unknown name or bad value. */
+/* Set an option by name: "name" (used in messages), "on_unused_input" (raise | warn |
+   ignore: an input no output needs), "allow_input_downcast" (true: convert inputs of any
+   dtype; false, the default: the dtype must match exactly), "borrow_outputs" (true: a shared
+   variable returned as an output is its stored array, not a copy). TG_ERR_ARG otherwise. */
 TG_API tg_status tg_options_set(tg_options *o, const char *key, const char *value);
+/* Add an update: after each successful call, shared takes the value of expr (computed
+   from the values before the call; all updates apply together or none does). */
+TG_API tg_status tg_options_update(tg_options *o, tg_var *shared, tg_var *expr);
+/* Add a given: var is replaced by replacement (same dtype and rank) when compiling. */
+TG_API tg_status tg_options_given(tg_options *o, tg_var *var, tg_var *replacement);
+/* Give input number input_index a default value, used when the call passes NULL for it. */
+TG_API tg_status tg_options_default(tg_options *o, int input_index, tg_array *value);
 
 /* Compile a function from inputs to outputs. The function owns a private copy of the
    graph it needs, so g may be freed afterwards. NULL on error, message on g. */
@@ -24,8 +34,9 @@ TG_API tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs
                              tg_var *const *outputs, const tg_options *opts);
 /* Free a function (NULL ignored). Must not race with calls of it. */
 TG_API void tg_function_free(tg_function *f);
-/* Run f: inputs[n_in] are borrowed; outputs[n_out] receive new references the caller
-   unrefs. Safe to call from several threads at once. */
+/* Run f: inputs[n_in] are borrowed (NULL for an input with a default); outputs[n_out]
+   receive new references the caller unrefs. Updates of shared variables apply only if
+   the whole call succeeds. Safe to call from several threads at once. */
 TG_API tg_status tg_function_call(tg_function *f, tg_array *const *inputs, tg_array **outputs);
 /* Run f writing into caller-made outputs of the right dtype and shape (no allocation of
    outputs; intermediates may still be allocated). */

@@ -9,11 +9,14 @@
 #include "function.h"
 #include "shape.h"
 #include "grad.h"
+#include "shared.h"
+#include "checkpoint.h"
 #include "reduce.h"
 #include "linalg.h"
 #include "nnet.h"
 #include "index.h"
 #include "extra.h"
+#include "io.h"
 
 #ifdef __cplusplus
 extern "C" {

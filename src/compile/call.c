@@ -1,5 +1,8 @@
 /* call.c: running a compiled function. Each call has its own frame of slots (on the stack
-   when small), so concurrent calls share nothing mutable but the error record. */
+   when small), so concurrent calls share nothing mutable but the error record and the
+   shared variables' stores. Shared values are read (referenced) at the start; outputs and
+   update values are all computed before anything is handed over, and updates are
+   committed together under their stores' locks, so a failed call changes nothing. */
 #include <stdio.h>
 
 #include "function_impl.h"
@@ -13,21 +16,120 @@ static tg_status fail(tg_function *f, tgi_err *e) {
   return e->status;
 }
 
-static tg_status check_input(const tg_function *f, int i, const tg_array *a, tgi_err *e) {
+/* Check input i. The dtype must match exactly (a C caller sees every conversion), unless
+   allow_input_downcast is set: then any dtype is converted into *conv (a new array the
+   caller releases). */
+static tg_status check_input(const tg_function *f, int i, tg_array *a, tg_array **conv,
+                             tgi_err *e) {
   const tg_var *v = f->in_vars[i];
+  const char *name = v->name ? v->name : "<unnamed>";
   char tb[256], sb[256];
+  *conv = NULL;
   if (!a)
-    return tgi_err_set(e, TG_ERR_ARG, "function '%s': input %d ('%s') is NULL", f->name, i,
-                       v->name ? v->name : "<unnamed>");
-  bool ok = a->dtype == v->type.dtype && a->ndim == v->type.ndim;
+    return tgi_err_set(e, TG_ERR_ARG, "function '%s': input %d ('%s') is NULL and has no default",
+                       f->name, i, name);
+  bool ok = a->ndim == v->type.ndim;
   for (int d = 0; ok && d < a->ndim; d++)
     ok = v->type.shape[d] < 0 || v->type.shape[d] == a->shape[d];
-  if (ok) return TG_OK;
+  if (ok && a->dtype == v->type.dtype) return TG_OK;
+  if (ok && f->allow_input_downcast) {
+    if (!(*conv = tg_array_astype(a, v->type.dtype)))
+      return tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory converting input %d",
+                         f->name, i);
+    return TG_OK;
+  }
   return tgi_err_set(e, TG_ERR_TYPE,
-                     "function '%s': input %d ('%s') expects %s, got a %s array of shape %s",
-                     f->name, i, v->name ? v->name : "<unnamed>",
-                     tgi_type_str(&v->type, tb, sizeof tb), tg_dtype_name(a->dtype),
-                     tgi_shape_str(a->ndim, a->shape, sb, sizeof sb));
+                     "function '%s': input %d ('%s') expects %s, got a %s array of shape %s%s",
+                     f->name, i, name, tgi_type_str(&v->type, tb, sizeof tb),
+                     tg_dtype_name(a->dtype), tgi_shape_str(a->ndim, a->shape, sb, sizeof sb),
+                     ok ? " (set the option allow_input_downcast to convert it)" : "");
+}
+
+/* Lock the stores of the updates in address order (no deadlock between calls). */
+static void lock_all(tgi_shared **st, int n, bool lock) {
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && st[j - 1] > st[j]; j--) {
+      tgi_shared *t = st[j];
+      st[j] = st[j - 1];
+      st[j - 1] = t;
+    }
+  for (int i = 0; i < n; i++) (lock ? pthread_mutex_lock : pthread_mutex_unlock)(&st[i]->mu);
+}
+
+/* Hand outputs over and commit updates; everything that can fail happens first. */
+static tg_status finish(tg_function *f, tg_array **slot, const bool *owned,
+                        tg_array **outputs, bool into, tgi_err *e) {
+  int n_upd = f->n_upd;
+  tg_array *stack_new[16], **newv = stack_new;
+  tgi_shared *stack_st[16], **stores = stack_st;
+  if (n_upd > 16) {
+    newv = tgi_calloc((size_t)n_upd, sizeof(tg_array *));
+    stores = tgi_calloc((size_t)n_upd, sizeof(tgi_shared *));
+    if (!newv || !stores) {
+      tgi_free(newv);
+      tgi_free(stores);
+      return tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory", f->name);
+    }
+  }
+  tg_status st = TG_OK;
+  int made = 0;
+  for (int k = 0; k < n_upd && st == TG_OK; k++, made++) {
+    int s = f->upd_slots[k];
+    tg_array *v = slot[s];
+    bool is_output = false;
+    for (int i = 0; i < f->n_out; i++) is_output |= f->out_slots[i] == s;
+    /* keep the frame's own result; copy anything the caller or another variable could
+       still reach (inputs, constants, other shared values, views of them, outputs) */
+    newv[k] = owned[s] && !v->base && !is_output && f->slot_var[s]->kind == TGV_RESULT
+                  ? tg_array_ref(v) : tg_array_copy(v);
+    if (!newv[k]) st = tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory for update %d",
+                                   f->name, k);
+    stores[k] = f->upd_vars[k]->shared;
+  }
+  tg_array *outs_stack[16], **outs = outs_stack;
+  if (st == TG_OK && !into && f->n_out > 16 &&
+      !(outs = tgi_calloc((size_t)f->n_out, sizeof(tg_array *))))
+    st = tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory", f->name);
+  int n_outs = 0;
+  for (int i = 0; st == TG_OK && i < f->n_out; i++, n_outs++) {
+    tg_array *v = slot[f->out_slots[i]];
+    if (into) {
+      if (v != outputs[i] && tg_array_copy_into(outputs[i], v) != TG_OK)
+        st = tgi_err_set(e, TG_ERR_SHAPE, "function '%s': output %d: %s", f->name, i, tg_errmsg());
+      continue;
+    }
+    bool copy = f->out_vars[i]->kind == TGV_SHARED && !f->borrow_outputs;
+    if (!(outs[i] = copy ? tg_array_copy(v) : tg_array_ref(v)))
+      st = tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory for output %d", f->name, i);
+  }
+  if (st == TG_OK) {
+    if (!into)
+      for (int i = 0; i < f->n_out; i++) outputs[i] = outs[i];
+    if (n_upd) {
+      tgi_shared *order[16], **ord = n_upd <= 16 ? order : tgi_malloc(sizeof(tgi_shared *) * (size_t)n_upd);
+      if (ord) {
+        memcpy(ord, stores, sizeof(tgi_shared *) * (size_t)n_upd);
+        lock_all(ord, n_upd, true);
+      } else { /* no memory to sort: commit one store at a time, still never half-failed */
+        for (int k = 0; k < n_upd; k++) pthread_mutex_lock(&stores[k]->mu);
+      }
+      for (int k = 0; k < n_upd; k++) {
+        tg_array *old = stores[k]->value;
+        stores[k]->value = newv[k];
+        newv[k] = old; /* released below, outside the locks */
+      }
+      if (ord) lock_all(ord, n_upd, false);
+      else for (int k = 0; k < n_upd; k++) pthread_mutex_unlock(&stores[k]->mu);
+      if (ord && ord != order) tgi_free(ord);
+    }
+  } else if (!into) {
+    for (int i = 0; i < n_outs; i++) tg_array_unref(outs[i]);
+  }
+  for (int k = 0; k < made; k++) tg_array_unref(newv[k]);
+  if (outs != outs_stack) tgi_free(outs);
+  if (newv != stack_new) tgi_free(newv);
+  if (stores != stack_st) tgi_free(stores);
+  return st;
 }
 
 static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs, bool into) {
@@ -39,22 +141,20 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     tgi_err_set(&e, TG_ERR_ARG, "function '%s': inputs is NULL", f->name);
     return fail(f, &e);
   }
-  if (!outputs) {
+  if (f->n_out && !outputs) {
     tgi_err_set(&e, TG_ERR_ARG, "function '%s': outputs is NULL", f->name);
     return fail(f, &e);
   }
-  for (int i = 0; i < f->n_in; i++)
-    if (check_input(f, i, inputs[i], &e) != TG_OK) return fail(f, &e);
   for (int i = 0; into && i < f->n_out; i++) {
-      if (!outputs[i]) {
-        tgi_err_set(&e, TG_ERR_ARG, "function '%s': output %d is NULL", f->name, i);
-        return fail(f, &e);
-      } else if (outputs[i]->dtype != f->out_vars[i]->type.dtype) {
-        tgi_err_set(&e, TG_ERR_TYPE, "function '%s': output %d must be %s, got a %s array",
-                    f->name, i, tg_dtype_name(f->out_vars[i]->type.dtype),
-                    tg_dtype_name(outputs[i]->dtype));
-        return fail(f, &e);
-      }
+    if (!outputs[i]) {
+      tgi_err_set(&e, TG_ERR_ARG, "function '%s': output %d is NULL", f->name, i);
+      return fail(f, &e);
+    } else if (outputs[i]->dtype != f->out_vars[i]->type.dtype) {
+      tgi_err_set(&e, TG_ERR_TYPE, "function '%s': output %d must be %s, got a %s array",
+                  f->name, i, tg_dtype_name(f->out_vars[i]->type.dtype),
+                  tg_dtype_name(outputs[i]->dtype));
+      return fail(f, &e);
+    }
   }
 
   tg_array *stack_slots[STACK_SLOTS];
@@ -71,17 +171,30 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
   }
   memset(slot, 0, sizeof(tg_array *) * (size_t)f->n_slots);
   memset(owned, 0, sizeof(bool) * (size_t)f->n_slots);
+  tg_status st = TG_OK;
   for (int k = 0; k < f->n_const; k++)
     slot[f->const_slots[k]] = f->slot_var[f->const_slots[k]]->value;
-  for (int i = 0; i < f->n_in; i++) slot[f->in_slots[i]] = inputs[i];
+  for (int i = 0; i < f->n_in && st == TG_OK; i++) {
+    tg_array *a = inputs[i] ? inputs[i] : f->defaults ? f->defaults[i] : NULL, *conv;
+    int s = f->in_slots[i];
+    if ((st = check_input(f, i, a, &conv, &e)) != TG_OK) break;
+    slot[s] = conv ? conv : a;
+    owned[s] = conv != NULL;
+  }
+  for (int k = 0; k < f->n_shared && st == TG_OK; k++) {
+    int s = f->shared_slots[k];
+    tgi_shared *sh = f->slot_var[s]->shared;
+    pthread_mutex_lock(&sh->mu);
+    slot[s] = tg_array_ref(sh->value);
+    pthread_mutex_unlock(&sh->mu);
+    owned[s] = true;
+  }
   /* Let the node computing an output write straight into the caller's array. */
-  if (into)
-    for (int i = 0; i < f->n_out; i++) {
-      int s = f->out_slots[i];
-      if (f->slot_var[s]->kind == TGV_RESULT && !slot[s]) slot[s] = outputs[i];
-    }
+  for (int i = 0; into && st == TG_OK && i < f->n_out; i++) {
+    int s = f->out_slots[i];
+    if (f->slot_var[s]->kind == TGV_RESULT && !slot[s]) slot[s] = outputs[i];
+  }
 
-  tg_status st = TG_OK;
   for (int k = 0; k < f->n_instr && st == TG_OK; k++) {
     const tgi_instr *ins = &f->code[k];
     tg_array *in[16], *out[TGI_MAX_OUT];
@@ -111,17 +224,7 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     }
   }
 
-  if (st == TG_OK) {
-    for (int i = 0; i < f->n_out && st == TG_OK; i++) {
-      tg_array *v = slot[f->out_slots[i]];
-      if (!into) outputs[i] = tg_array_ref(v);
-      else if (v != outputs[i] && tg_array_copy_into(outputs[i], v) != TG_OK)
-        st = tgi_err_set(&e, TG_ERR_SHAPE, "function '%s': output %d: %s", f->name, i,
-                         tg_errmsg());
-    }
-    if (st != TG_OK && !into) /* cannot happen today; keep the all-or-nothing promise */
-      for (int i = 0; i < f->n_out; i++) tg_array_unref(outputs[i]), outputs[i] = NULL;
-  }
+  if (st == TG_OK) st = finish(f, slot, owned, outputs, into, &e);
   for (int s = 0; s < f->n_slots; s++)
     if (owned[s]) tg_array_unref(slot[s]);
   if (slot != stack_slots) tgi_free(slot);

@@ -1,106 +1,27 @@
-/* function.c: tg_function_new clones the subgraph between the inputs and the outputs into
-   a private graph, orders it and lays out slots and instruction list; tg_function_call runs
-   that list over a per-call frame of slots, so one function serves many threads at once. */
+/* function.c: tg_function_new. Applies givens, orders the nodes the outputs and updates
+   need, clones them into a private graph, and lays out the slots (inputs, constants,
+   shared variables, intermediates) and the instruction list with each slot's last use,
+   so that tg_function_call (call.c) can run many calls at once over private frames. */
 #include <stdio.h>
 
 #include "function_impl.h"
 
-/* ---- options ---- */
-
-tg_options *tg_options_new(void) {
-  tg_options *o = tgi_calloc(1, sizeof *o);
-  if (!o) tgi_fail(TG_ERR_NOMEM, "out of memory creating options");
-  return o;
-}
-
-void tg_options_free(tg_options *o) { tgi_free(o); }
-
-tg_status tg_options_set(tg_options *o, const char *key, const char *value) {
-  if (!o || !key || !value) return tgi_fail(TG_ERR_ARG, "tg_options_set: NULL argument");
-  if (strcmp(key, "name") == 0) {
-    if (strlen(value) >= sizeof o->name)
-      return tgi_fail(TG_ERR_ARG, "tg_options_set: name longer than %zu bytes",
-                      sizeof o->name - 1);
-    strcpy(o->name, value);
-    return TG_OK;
-  }
-  return tgi_fail(TG_ERR_ARG, "tg_options_set: unknown option '%s' (known: name)", key);
-}
-
-/* ---- compile ---- */
-
 static const char *vname(const tg_var *v) { return v->name ? v->name : "<unnamed>"; }
-
-/* Collect the nodes the outputs need, in topological order, without recursion. Variables
-   map to dense indices through map[] (by id in the source graph): -1 unseen. */
-typedef struct {
-  tg_graph *src;
-  int32_t *state;   /* per source var: 0 unseen, 1 on stack, 2 done */
-  bool *is_input;   /* per source var */
-  tg_node **order;
-  int64_t n_order;
-} walk;
-
-static tg_status topo(walk *w, int n_out, tg_var *const *outs) {
-  int64_t cap = 64, sp = 0;
-  tg_var **stack = tgi_malloc(sizeof(tg_var *) * (size_t)cap);
-  tg_status st = stack ? TG_OK : TG_ERR_NOMEM;
-  for (int o = 0; o < n_out && st == TG_OK; o++) {
-    stack[sp++] = outs[o];
-    while (sp > 0) {
-      tg_var *v = stack[sp - 1];
-      int32_t *s = &w->state[v->id];
-      if (*s == 2) {
-        sp--;
-        continue;
-      }
-      if (w->is_input[v->id] || v->kind == TGV_CONSTANT) {
-        *s = 2;
-        sp--;
-        continue;
-      }
-      if (v->kind == TGV_INPUT) {
-        st = tgi_err_set(&w->src->err, TG_ERR_ARG,
-                         "function: an output depends on input '%s', which is not among the "
-                         "function's inputs",
-                         vname(v));
-        break;
-      }
-      tg_node *nd = v->owner;
-      if (*s == 0) {
-        *s = 1;
-        for (int i = nd->n_in - 1; i >= 0; i--) {
-          if (w->state[nd->in[i]->id] == 2) continue;
-          if (sp == cap) {
-            tg_var **ns = tgi_realloc(stack, sizeof(tg_var *) * (size_t)(cap *= 2));
-            if (!ns) {
-              st = TG_ERR_NOMEM;
-              break;
-            }
-            stack = ns;
-          }
-          stack[sp++] = nd->in[i];
-        }
-        continue;
-      }
-      /* second visit: inputs are done; emit the node once (outputs share it) */
-      sp--;
-      bool emitted = false;
-      for (int i = 0; i < nd->n_out; i++) emitted |= w->state[nd->out[i]->id] == 2;
-      for (int i = 0; i < nd->n_out; i++) w->state[nd->out[i]->id] = 2;
-      if (!emitted) w->order[w->n_order++] = nd;
-    }
-  }
-  tgi_free(stack);
-  if (st == TG_ERR_NOMEM) tgi_err_set(&w->src->err, st, "out of memory compiling a function");
-  return st;
-}
 
 /* Clone var v of the source graph into f->g, once; returns its slot or -1. */
 static int clone_var(tg_function *f, int32_t *slot_of, tg_var *v) {
   if (slot_of[v->id] >= 0) return slot_of[v->id];
-  tg_var *c = v->kind == TGV_CONSTANT ? tgi_const_new(f->g, v->value, v->weak)
-                                      : tgi_var_new(f->g, v->kind, &v->type, v->name);
+  tg_var *c;
+  if (v->kind == TGV_CONSTANT) {
+    c = tgi_const_new(f->g, v->value, v->weak);
+  } else {
+    c = tgi_var_new(f->g, v->kind, &v->type, v->name);
+    if (c && v->kind == TGV_SHARED) { /* the clone shares the store */
+      c->shared = tgi_shared_ref(v->shared);
+      c->next_const = f->g->consts;
+      f->g->consts = c;
+    }
+  }
   if (!c) return -1;
   c->weak = v->weak;
   int s = f->n_slots++;
@@ -109,27 +30,40 @@ static int clone_var(tg_function *f, int32_t *slot_of, tg_var *v) {
   return s;
 }
 
-static bool build(tg_function *f, tg_graph *g, walk *w, int n_in, tg_var *const *inputs,
-                  int n_out, tg_var *const *outputs, int32_t *slot_of) {
+/* Slots of the given kind, as a list in the function's arena. */
+static int *slots_of_kind(tg_function *f, int kind, int *n) {
+  *n = 0;
+  for (int s = 0; s < f->n_slots; s++) *n += f->slot_var[s]->kind == kind;
+  int *l = tgi_arena_alloc(f->g, sizeof(int) * (size_t)(*n ? *n : 1));
+  for (int s = 0, k = 0; l && s < f->n_slots; s++)
+    if (f->slot_var[s]->kind == kind) l[k++] = s;
+  return l;
+}
+
+static bool build(tg_function *f, tg_graph *g, tg_node **order, int64_t n_order, int n_in,
+                  tg_var *const *inputs, int n_out, tg_var *const *outputs, int n_upd,
+                  tg_var *const *upd_var, tg_var *const *upd_expr, int32_t *slot_of) {
   tg_graph *fg = f->g;
   size_t nv = (size_t)g->n_vars;
   f->slot_var = tgi_arena_alloc(fg, sizeof(tg_var *) * (nv ? nv : 1));
-  f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(w->n_order ? w->n_order : 1));
+  f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(n_order ? n_order : 1));
   f->in_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_in ? n_in : 1));
   f->out_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_out ? n_out : 1));
   f->in_vars = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(n_in ? n_in : 1));
   f->out_vars = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(n_out ? n_out : 1));
-  if (!f->slot_var || !f->code || !f->in_slots || !f->out_slots || !f->in_vars || !f->out_vars)
+  f->upd_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_upd ? n_upd : 1));
+  f->upd_vars = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(n_upd ? n_upd : 1));
+  int64_t *last = tgi_arena_alloc(fg, sizeof(int64_t) * (nv ? nv : 1));
+  if (!f->slot_var || !f->code || !f->in_slots || !f->out_slots || !f->in_vars ||
+      !f->out_vars || !f->upd_slots || !f->upd_vars || !last)
     return false;
   for (int i = 0; i < n_in; i++) {
     if ((f->in_slots[i] = clone_var(f, slot_of, inputs[i])) < 0) return false;
     f->in_vars[i] = f->slot_var[f->in_slots[i]];
     f->in_vars[i]->kind = TGV_INPUT; /* a cut point is an input of the clone */
   }
-  int64_t *last = tgi_arena_alloc(fg, sizeof(int64_t) * (nv ? nv : 1));
-  if (!last) return false;
-  for (int64_t k = 0; k < w->n_order; k++) {
-    tg_node *nd = w->order[k];
+  for (int64_t k = 0; k < n_order; k++) {
+    tg_node *nd = order[k];
     tgi_instr *ins = &f->code[f->n_instr++];
     tg_op *op = tgi_op_new(fg, nd->op->cls, nd->op->code, nd->op->dtype, nd->op->n_params,
                            nd->op->params);
@@ -169,17 +103,23 @@ static bool build(tg_function *f, tg_graph *g, walk *w, int n_in, tg_var *const 
     if ((f->out_slots[i] = clone_var(f, slot_of, outputs[i])) < 0) return false;
     f->out_vars[i] = f->slot_var[f->out_slots[i]];
   }
-  /* free lists: intermediates only; inputs, constants and outputs are never freed */
+  for (int i = 0; i < n_upd; i++) {
+    int s = clone_var(f, slot_of, upd_var[i]);
+    if (s < 0 || (f->upd_slots[i] = clone_var(f, slot_of, upd_expr[i])) < 0) return false;
+    f->upd_vars[i] = f->slot_var[s];
+  }
+  f->n_upd = n_upd;
+  /* free lists: intermediates only; inputs, constants, shared values, outputs and update
+     values are never freed before the end of the call */
   bool *keep = tgi_arena_alloc(fg, (size_t)f->n_slots + 1);
   if (!keep) return false;
   for (int i = 0; i < n_in; i++) keep[f->in_slots[i]] = true;
   for (int i = 0; i < n_out; i++) keep[f->out_slots[i]] = true;
+  for (int i = 0; i < n_upd; i++) keep[f->upd_slots[i]] = true;
   for (int s = 0; s < f->n_slots; s++)
-    if (f->slot_var[s]->kind == TGV_CONSTANT) keep[s] = true, f->n_const++;
-  f->const_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(f->n_const ? f->n_const : 1));
-  if (!f->const_slots) return false;
-  for (int s = 0, k = 0; s < f->n_slots; s++)
-    if (f->slot_var[s]->kind == TGV_CONSTANT) f->const_slots[k++] = s;
+    if (f->slot_var[s]->kind == TGV_CONSTANT || f->slot_var[s]->kind == TGV_SHARED) keep[s] = true;
+  if (!(f->const_slots = slots_of_kind(f, TGV_CONSTANT, &f->n_const))) return false;
+  if (!(f->shared_slots = slots_of_kind(f, TGV_SHARED, &f->n_shared))) return false;
   int *counts = tgi_arena_alloc(fg, sizeof(int) * (size_t)(f->n_instr ? f->n_instr : 1));
   if (!counts) return false;
   for (int s = 0; s < f->n_slots; s++)
@@ -196,59 +136,180 @@ static bool build(tg_function *f, tg_graph *g, walk *w, int n_in, tg_var *const 
   return true;
 }
 
+/* Argument checks that need no allocation; NULL after recording an error. */
+static bool check_args(tg_graph *g, int n_in, tg_var *const *inputs, int n_out,
+                       tg_var *const *outputs, const tg_options *o) {
+  if (n_in < 0 || n_out < 0 || (n_in && !inputs) || (n_out && !outputs) ||
+      (n_out == 0 && (!o || o->updates.n == 0)))
+    return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: bad counts (%d inputs, %d outputs%s)",
+                     n_in, n_out, n_out ? "" : " and no updates"), false;
+  for (int i = 0; i < n_in; i++) {
+    if (!inputs[i]) return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input %d is NULL", i), false;
+    if (inputs[i]->g != g)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input %d belongs to another graph", i), false;
+    if (inputs[i]->kind == TGV_CONSTANT || inputs[i]->kind == TGV_SHARED)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input %d ('%s') is a %s; it cannot be "
+                       "an input", i, vname(inputs[i]),
+                       inputs[i]->kind == TGV_CONSTANT ? "constant" : "shared variable"), false;
+    for (int j = 0; j < i; j++)
+      if (inputs[j] == inputs[i])
+        return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input '%s' is given twice (%d and %d)",
+                         vname(inputs[i]), j, i), false;
+  }
+  for (int i = 0; i < n_out; i++) {
+    if (!outputs[i]) return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: output %d is NULL", i), false;
+    if (outputs[i]->g != g)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: output %d belongs to another graph", i), false;
+  }
+  if (!o) return true;
+  char t1[160], t2[160];
+  for (int i = 0; i < o->updates.n; i++) {
+    tg_var *v = o->updates.a[i], *e = o->updates.b[i];
+    if (v->g != g || e->g != g)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: update %d is from another graph", i), false;
+    if (v->kind != TGV_SHARED)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: update %d targets '%s', which is not "
+                       "a shared variable", i, vname(v)), false;
+    if (e->type.dtype != v->type.dtype || e->type.ndim != v->type.ndim)
+      return tgi_gfail(g, TG_ERR_TYPE, "tg_function_new: the update of '%s' has type %s; it "
+                       "must have the shared variable's type %s (cast it)", vname(v),
+                       tgi_type_str(&e->type, t1, sizeof t1),
+                       tgi_type_str(&v->type, t2, sizeof t2)), false;
+    for (int j = 0; j < i; j++)
+      if (o->updates.a[j] == v)
+        return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: '%s' is updated twice", vname(v)), false;
+  }
+  for (int i = 0; i < o->givens.n; i++) {
+    tg_var *v = o->givens.a[i], *e = o->givens.b[i];
+    if (v->g != g || e->g != g)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: given %d is from another graph", i), false;
+    if (e->type.dtype != v->type.dtype || e->type.ndim != v->type.ndim)
+      return tgi_gfail(g, TG_ERR_TYPE, "tg_function_new: the replacement of '%s' has type %s, "
+                       "not %s", vname(v), tgi_type_str(&e->type, t1, sizeof t1),
+                       tgi_type_str(&v->type, t2, sizeof t2)), false;
+    for (int j = 0; j < n_in; j++)
+      if (inputs[j] == v)
+        return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: '%s' is both an input and replaced "
+                         "by givens", vname(v)), false;
+  }
+  for (int i = 0; i < o->n_defaults; i++) {
+    int k = o->default_index[i];
+    if (k >= n_in)
+      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: a default is given for input %d of %d",
+                       k, n_in), false;
+    const tg_array *a = o->default_value[i];
+    if (a->dtype != inputs[k]->type.dtype || a->ndim != inputs[k]->type.ndim)
+      return tgi_gfail(g, TG_ERR_TYPE, "tg_function_new: the default of input %d ('%s') is a %s "
+                       "array of rank %d; expected %s", k, vname(inputs[k]),
+                       tg_dtype_name(a->dtype), a->ndim,
+                       tgi_type_str(&inputs[k]->type, t1, sizeof t1)), false;
+  }
+  return true;
+}
+
+/* After ordering: every symbolic input reached must be a function input, and every
+   function input should be used (on_unused_input). */
+static bool check_reach(tg_graph *g, tg_node **order, int64_t n, int n_roots,
+                        tg_var *const *roots, int n_in, tg_var *const *inputs,
+                        const bool *is_input, int unused_policy) {
+  bool *used = tgi_calloc((size_t)(g->n_vars ? g->n_vars : 1), 1);
+  if (!used) return tgi_gfail(g, TG_ERR_NOMEM, "out of memory compiling a function"), false;
+  bool ok = true;
+  for (int r = 0; r < n_roots; r++) used[roots[r]->id] = true;
+  for (int64_t k = 0; k < n; k++)
+    for (int i = 0; i < order[k]->n_in; i++) used[order[k]->in[i]->id] = true;
+  for (int64_t k = 0; ok && k <= n; k++) {
+    int m = k < n ? order[k]->n_in : n_roots;
+    for (int i = 0; ok && i < m; i++) {
+      tg_var *v = k < n ? order[k]->in[i] : roots[i];
+      if (v->kind == TGV_INPUT && !is_input[v->id]) {
+        tgi_gfail(g, TG_ERR_ARG, "function: an output depends on input '%s', which is not among "
+                  "the function's inputs", vname(v));
+        ok = false;
+      }
+    }
+  }
+  for (int i = 0; ok && i < n_in; i++) {
+    if (used[inputs[i]->id] || unused_policy == TGI_UNUSED_IGNORE) continue;
+    if (unused_policy == TGI_UNUSED_WARN) {
+      fprintf(stderr, "tgraph: warning: function: input %d ('%s') is not used to compute any "
+              "output\n", i, vname(inputs[i]));
+      continue;
+    }
+    tgi_gfail(g, TG_ERR_ARG, "function: input %d ('%s') is not used to compute any output; set "
+              "the option on_unused_input to warn or ignore to allow it", i, vname(inputs[i]));
+    ok = false;
+  }
+  tgi_free(used);
+  return ok;
+}
+
 tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n_out,
                              tg_var *const *outputs, const tg_options *opts) {
   if (!g) return tgi_fail(TG_ERR_ARG, "tg_function_new: graph is NULL"), NULL;
   if (g->err.status != TG_OK) return NULL; /* the graph already failed; keep its error */
-  if (n_in < 0 || n_out < 1 || (n_in && !inputs) || !outputs)
-    return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: bad counts (%d inputs, %d outputs)",
-                     n_in, n_out);
-  for (int i = 0; i < n_in; i++) {
-    if (!inputs[i]) return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input %d is NULL", i);
-    if (inputs[i]->g != g)
-      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input %d belongs to another graph", i);
-    if (inputs[i]->kind == TGV_CONSTANT)
-      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input %d is a constant", i);
-    for (int j = 0; j < i; j++)
-      if (inputs[j] == inputs[i])
-        return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: input '%s' is given twice (%d and %d)",
-                         vname(inputs[i]), j, i);
-  }
-  for (int i = 0; i < n_out; i++) {
-    if (!outputs[i]) return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: output %d is NULL", i);
-    if (outputs[i]->g != g)
-      return tgi_gfail(g, TG_ERR_ARG, "tg_function_new: output %d belongs to another graph", i);
+  if (!check_args(g, n_in, inputs, n_out, outputs, opts)) return NULL;
+  int n_upd = opts ? opts->updates.n : 0, n_giv = opts ? opts->givens.n : 0;
+  int n_roots = n_out + n_upd;
+  /* roots: outputs then update expressions, after givens */
+  tg_var **roots = tgi_malloc(sizeof(tg_var *) * (size_t)(n_roots ? n_roots : 1));
+  if (!roots) return tgi_gfail(g, TG_ERR_NOMEM, "out of memory compiling a function");
+  for (int i = 0; i < n_out; i++) roots[i] = outputs[i];
+  for (int i = 0; i < n_upd; i++) roots[n_out + i] = opts->updates.b[i];
+  if (n_giv && !tgi_clone_replace(g, n_roots, roots, n_giv, opts->givens.a, opts->givens.b, roots)) {
+    tgi_free(roots);
+    return NULL;
   }
   size_t nv = (size_t)g->n_vars;
-  walk w = {.src = g};
-  w.state = tgi_calloc(nv, sizeof(int32_t));
-  w.is_input = tgi_calloc(nv, sizeof(bool));
-  w.order = tgi_malloc(sizeof(tg_node *) * (size_t)(g->n_nodes ? g->n_nodes : 1));
+  bool *is_input = tgi_calloc(nv ? nv : 1, sizeof(bool));
+  uint8_t *stop = tgi_calloc(nv ? nv : 1, 1);
+  tg_node **order = tgi_malloc(sizeof(tg_node *) * (size_t)(g->n_nodes ? g->n_nodes : 1));
   int32_t *slot_of = tgi_malloc(sizeof(int32_t) * (nv ? nv : 1));
   tg_function *f = tgi_calloc(1, sizeof *f);
   tg_graph *fg = tg_graph_new();
-  bool ok = w.state && w.is_input && w.order && slot_of && f && fg;
-  if (!ok) tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
+  int64_t n_order = -1;
+  bool ok = is_input && stop && order && slot_of && f && fg;
   if (ok) {
-    for (int i = 0; i < n_in; i++) w.is_input[inputs[i]->id] = true;
+    for (int i = 0; i < n_in; i++) {
+      is_input[inputs[i]->id] = true;
+      stop[inputs[i]->id] = 1;
+    }
     memset(slot_of, 0xff, sizeof(int32_t) * nv);
-    ok = topo(&w, n_out, outputs) == TG_OK;
+    ok = (n_order = tgi_topo(g, n_roots, roots, stop, order)) >= 0;
   }
+  if (!ok) tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
+  ok = ok && check_reach(g, order, n_order, n_roots, roots, n_in, inputs, is_input,
+                         opts ? opts->on_unused_input : TGI_UNUSED_RAISE);
   if (ok) {
     f->g = fg;
     f->n_in = n_in;
     f->n_out = n_out;
     snprintf(f->name, sizeof f->name, "%s", opts && opts->name[0] ? opts->name : "<unnamed>");
-    ok = build(f, g, &w, n_in, inputs, n_out, outputs, slot_of);
+    f->allow_input_downcast = opts && opts->allow_input_downcast;
+    f->borrow_outputs = opts && opts->borrow_outputs;
+    ok = build(f, g, order, n_order, n_in, inputs, n_out, roots, n_upd,
+               opts ? opts->updates.a : NULL, roots + n_out, slot_of);
+    if (ok && opts && opts->n_defaults) {
+      f->defaults = tgi_arena_alloc(fg, sizeof(tg_array *) * (size_t)n_in);
+      ok = f->defaults != NULL;
+      for (int i = 0; ok && i < opts->n_defaults; i++) {
+        int k = opts->default_index[i];
+        /* held by a constant of the private graph, so freeing the graph drops it */
+        tg_var *c = tgi_const_new(fg, opts->default_value[i], TGW_NONE);
+        if (!(ok = c != NULL)) break;
+        f->defaults[k] = c->value;
+      }
+    }
     if (!ok) tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
   }
   if (ok && pthread_mutex_init(&f->mu, NULL) != 0) {
     tgi_err_set(&g->err, TG_ERR_RUNTIME, "tg_function_new: cannot create a mutex");
     ok = false;
   }
-  tgi_free(w.state);
-  tgi_free(w.is_input);
-  tgi_free(w.order);
+  tgi_free(roots);
+  tgi_free(is_input);
+  tgi_free(stop);
+  tgi_free(order);
   tgi_free(slot_of);
   if (!ok) {
     tg_graph_free(fg);

@@ -1,5 +1,5 @@
-/* function_impl.h: the layout of a compiled function, shared by compile/ and the printers.
-   Never installed. */
+/* function_impl.h: the layout of a compiled function and its options, shared by compile/
+   and the printers. Never installed. */
 #ifndef TG_FUNCTION_IMPL_H
 #define TG_FUNCTION_IMPL_H
 
@@ -16,8 +16,23 @@ typedef struct tgi_instr {
   int *free;         /* slots whose last use is this instruction */
 } tgi_instr;
 
+enum { TGI_UNUSED_RAISE, TGI_UNUSED_WARN, TGI_UNUSED_IGNORE };
+
+/* A growable list of pairs, for updates (var, expr), givens (var, expr). */
+typedef struct tgi_pairs {
+  int n, cap;
+  tg_var **a, **b;
+} tgi_pairs;
+
 struct tg_options {
   char name[64];
+  int on_unused_input;   /* TGI_UNUSED_* */
+  bool allow_input_downcast;
+  bool borrow_outputs;
+  tgi_pairs updates, givens;
+  int n_defaults, cap_defaults;
+  int *default_index;
+  tg_array **default_value; /* references */
 };
 
 struct tg_function {
@@ -30,6 +45,13 @@ struct tg_function {
   tgi_instr *code;        /* in execution order */
   int n_const;
   int *const_slots;       /* slots holding constants, preloaded into every call's frame */
+  int n_shared;
+  int *shared_slots;      /* slots of shared variables, read at the start of each call */
+  int n_upd;
+  int *upd_slots;         /* slot of each update's new value */
+  tg_var **upd_vars;      /* the shared variable (in g) each update replaces */
+  tg_array **defaults;    /* per input: default value (a reference) or NULL */
+  bool allow_input_downcast, borrow_outputs;
   pthread_mutex_t mu;     /* guards err */
   tgi_err err;            /* last failed call */
 };

@@ -22,12 +22,14 @@ tg_status tg_Rop(int n_out, tg_var *const *outputs, int n_wrt, tg_var *const *wr
     if (!eval_points[i] || !wrt[i] || eval_points[i]->type.ndim != wrt[i]->type.ndim)
       return tgi_err_set(&g->err, TG_ERR_TYPE, "Rop: eval point %d must have the rank of "
                          "wrt[%d]", i, i);
-  /* J v = d/du (u^T J v): take u as symbolic stand-ins for output gradients. */
+  /* J v = d/du (u^T J v) for any u, the Lop being linear in u. u is zeros shaped like
+     each output rather than a free symbolic input: rules take shapes from their node's
+     variables (Sum's from its input, ...), and in the Lop graph those depend on u, so a
+     free u would become an input the Rop result needs to be compiled. */
   tg_var *u[64], *lop[64], *res[64];
   if (n_wrt > 64) return tgi_err_set(&g->err, TG_ERR_ARG, "Rop: at most 64 inputs");
   for (int o = 0; o < n_out; o++) {
-    const tg_type *t = &outputs[o]->type;
-    u[o] = tg_tensor(g, "Rop_u", t->dtype, t->ndim, t->shape);
+    u[o] = tg_zeros_like(outputs[o]);
     if (!u[o]) return g->err.status;
   }
   tg_status st = tg_Lop(n_out, outputs, u, n_wrt, wrt, lop);

@@ -2,8 +2,10 @@
    the op's inputs a, b, c, its output z and the output gradient gz. Results are summed back
    over broadcast dims (tgi_grad_unbroadcast). Non-differentiable points follow Theano:
    abs'(0) = 0 (sign), floor/ceil/round/trunc/sign have zero gradient, minimum/maximum give
-   the gradient to every operand equal to the result (ties get it twice), comparisons and
-   logical/bitwise ops are disconnected (bool outputs). */
+   the gradient to every operand equal to the result (ties get it twice), a float switch
+   condition gets zeros, comparisons and logical/bitwise ops are disconnected (bool
+   outputs). psi has no rule (its derivative is trigamma), so gammaln, whose rule is psi,
+   is differentiable once. */
 #include <math.h>
 
 #include "../ops/elemwise.h"
@@ -67,7 +69,7 @@ static tg_var *rule(tg_graph *g, int code, int i, tg_var *a, tg_var *b, tg_var *
     case TGS_gammaln: return tg_mul(gz, tg_psi(a));
     case TGS_psi: *notimpl = true; return NULL; /* needs trigamma */
     case TGS_switch:
-      if (i == 0) return NULL;
+      if (i == 0) return tg_zeros_like(a); /* a float condition: zero, as Theano */
       /* zeros shaped from z, not gz, so a Lop never needs its eval point's shape */
       return i == 1 ? tg_switch(a, gz, tg_zeros_like(z)) : tg_switch(a, tg_zeros_like(z), gz);
     case TGS_cast: return tg_dtype_is_float(a->type.dtype) ? tg_cast(gz, a->type.dtype) : NULL;
@@ -85,9 +87,9 @@ bool tgi_elemwise_grad(tg_graph *g, const tg_node *nd, tg_var *const *out_grads,
     if (!tg_dtype_is_float(x[i]->type.dtype)) continue;
     bool notimpl = false;
     tg_var *gi = rule(g, nd->op->code, i, x[0], x[1], x[2], nd->out[0], gz, &notimpl);
-    if (notimpl) {
-      tgi_gfail(g, TG_ERR_NOTIMPL, "grad: Elemwise{%s} has no gradient yet",
-                tgi_scalar_ops[nd->op->code].name);
+    if (notimpl) { /* psi only, so far */
+      tgi_gfail(g, TG_ERR_NOTIMPL, "grad: Elemwise{%s} has no gradient yet (it needs "
+                "trigamma, which tgraph does not have)", tgi_scalar_ops[nd->op->code].name);
       return false;
     }
     if (!gi) {

@@ -22,57 +22,6 @@ tg_var *tgi_grad_unbroadcast(tg_var *gz, const tg_var *x) {
   return gz;
 }
 
-/* Nodes below the roots in topological order; the walk stops at consider_constant vars. */
-typedef struct {
-  tg_graph *g;
-  tg_node **order;
-  int64_t n;
-  uint8_t *seen;     /* per var id: 1 visiting, 2 done */
-  uint8_t *stop;     /* per var id: treat as a leaf */
-} walk;
-
-static bool topo(walk *w, int n_roots, tg_var *const *roots) {
-  int64_t cap = 64, sp = 0;
-  tg_var **stack = tgi_malloc(sizeof(tg_var *) * (size_t)cap);
-  if (!stack) return false;
-  for (int r = 0; r < n_roots; r++) {
-    stack[sp++] = roots[r];
-    while (sp > 0) {
-      tg_var *v = stack[sp - 1];
-      uint8_t *s = &w->seen[v->id];
-      if (*s == 2 || v->kind != TGV_RESULT || w->stop[v->id]) {
-        *s = 2;
-        sp--;
-        continue;
-      }
-      tg_node *nd = v->owner;
-      if (*s == 0) {
-        *s = 1;
-        for (int i = 0; i < nd->n_in; i++) {
-          if (w->seen[nd->in[i]->id] == 2) continue;
-          if (sp == cap) {
-            tg_var **ns = tgi_realloc(stack, sizeof(tg_var *) * (size_t)(cap *= 2));
-            if (!ns) {
-              tgi_free(stack);
-              return false;
-            }
-            stack = ns;
-          }
-          stack[sp++] = nd->in[i];
-        }
-        continue;
-      }
-      sp--;
-      bool emitted = false;
-      for (int i = 0; i < nd->n_out; i++) emitted |= w->seen[nd->out[i]->id] == 2;
-      for (int i = 0; i < nd->n_out; i++) w->seen[nd->out[i]->id] = 2;
-      if (!emitted) w->order[w->n++] = nd;
-    }
-  }
-  tgi_free(stack);
-  return true;
-}
-
 static const char *vname(const tg_var *v) { return v->name ? v->name : "<unnamed>"; }
 
 static bool differentiable_dtype(tg_dtype dt) { return tg_dtype_is_float(dt); }
@@ -131,20 +80,23 @@ tg_status tg_grad_ex(tg_var *cost, int n_wrt, tg_var *const *wrt, tg_var **grads
                          "another graph", i);
 
   int64_t nv = g->n_vars; /* variables created from here on are never looked up */
-  walk w = {.g = g};
+  struct {
+    tg_node **order;
+    int64_t n;
+    uint8_t *stop;
+  } w = {NULL, 0, NULL};
   w.order = tgi_malloc(sizeof(tg_node *) * (size_t)(g->n_nodes ? g->n_nodes : 1));
-  w.seen = tgi_calloc((size_t)nv, 1);
   w.stop = tgi_calloc((size_t)nv, 1);
   uint8_t *dep = tgi_calloc((size_t)nv, 1);
   tg_var **acc = tgi_calloc((size_t)nv, sizeof(tg_var *));
   int n_roots = opts->n_known + (cost ? 1 : 0);
   tg_var **roots = tgi_malloc(sizeof(tg_var *) * (size_t)n_roots);
   tg_status st = TG_OK;
-  if (!w.order || !w.seen || !w.stop || !dep || !acc || !roots) goto nomem;
+  if (!w.order || !w.stop || !dep || !acc || !roots) goto nomem;
   for (int i = 0; i < opts->n_consider_constant; i++) w.stop[opts->consider_constant[i]->id] = 1;
   for (int i = 0; i < opts->n_known; i++) roots[i] = opts->known_vars[i];
   if (cost) roots[n_roots - 1] = cost;
-  if (!topo(&w, n_roots, roots)) goto nomem;
+  if ((w.n = tgi_topo(g, n_roots, roots, w.stop, w.order)) < 0) goto nomem;
 
   /* forward: which variables depend on a wrt input through differentiable dtypes */
   for (int i = 0; i < n_wrt; i++) dep[wrt[i]->id] = 1;
@@ -233,7 +185,6 @@ fail:
   st = g->err.status != TG_OK ? g->err.status : TG_ERR_NOMEM;
 out:
   tgi_free(w.order);
-  tgi_free(w.seen);
   tgi_free(w.stop);
   tgi_free(dep);
   tgi_free(acc);

@@ -63,10 +63,16 @@ tg_status tg_verify_grad(tg_build_fn build, void *ud, int n, tg_array *const *in
   tg_status st = TG_OK;
   tg_graph *g = tg_graph_new();
   tg_function *fc = NULL, *fg = NULL, *f0 = NULL;
+  /* an input the expression or its gradient does not use (an index, a shape donor) is fine */
+  tg_options *fo = tg_options_new();
   tg_array *R = NULL, *dir = NULL, *res0[1] = {NULL}, **gres = NULL;
   tg_var *vars[64], *grads[64], *wrt[64];
   int map[64], nw = 0;
-  if (!g) return TG_ERR_NOMEM;
+  if (!g || !fo || tg_options_set(fo, "on_unused_input", "ignore") != TG_OK) {
+    tg_graph_free(g);
+    tg_options_free(fo);
+    return TG_ERR_NOMEM;
+  }
   for (int i = 0; i < n; i++) {
     int64_t shape[TG_MAX_NDIM];
     const tg_array *a = inputs[i];
@@ -79,7 +85,7 @@ tg_status tg_verify_grad(tg_build_fn build, void *ud, int n, tg_array *const *in
   tg_var *out = build(g, n, vars, ud);
   char what[128] = "the expression";
   if (out && out->kind == TGV_RESULT) out->owner->op->cls->describe(out->owner->op, what, sizeof what);
-  if (!out || !(f0 = tg_function_new(g, n, vars, 1, &out, NULL))) goto graph_error;
+  if (!out || !(f0 = tg_function_new(g, n, vars, 1, &out, fo))) goto graph_error;
   if ((st = tg_function_call(f0, inputs, res0)) != TG_OK) {
     snprintf(msg, msg_size, "verify_grad: evaluating %s failed: %s", what, tg_function_error(f0));
     goto done;
@@ -99,8 +105,8 @@ tg_status tg_verify_grad(tg_build_fn build, void *ud, int n, tg_array *const *in
   if (!R) goto nomem;
   tg_var *cost = tg_sum(tg_mul(out, tg_constant(g, R)), -1, NULL, false);
   if (!cost || tg_grad(cost, nw, wrt, grads) != TG_OK) goto graph_error;
-  if (!(fc = tg_function_new(g, n, vars, 1, &cost, NULL)) ||
-      !(fg = tg_function_new(g, n, vars, nw, grads, NULL)))
+  if (!(fc = tg_function_new(g, n, vars, 1, &cost, fo)) ||
+      !(fg = tg_function_new(g, n, vars, nw, grads, fo)))
     goto graph_error;
   gres = tgi_calloc((size_t)(nw ? nw : 1), sizeof(tg_array *));
   if (!gres) goto nomem;
@@ -159,5 +165,6 @@ done:
   tg_function_free(fc);
   tg_function_free(fg);
   tg_graph_free(g);
+  tg_options_free(fo);
   return st;
 }

@@ -55,7 +55,10 @@ tg_graph *tg_graph_new(void) {
 
 void tg_graph_free(tg_graph *g) {
   if (!g) return;
-  for (tg_var *v = g->consts; v; v = v->next_const) tg_array_unref(v->value);
+  for (tg_var *v = g->consts; v; v = v->next_const) {
+    tg_array_unref(v->value);
+    tgi_shared_unref(v->shared);
+  }
   for (tgi_chunk *c = g->chunks, *n; c; c = n) {
     n = c->next;
     tgi_free(c);

@@ -3,6 +3,8 @@
 #ifndef TG_GRAPH_IMPL_H
 #define TG_GRAPH_IMPL_H
 
+#include <pthread.h>
+
 #include "../core/core.h"
 
 typedef struct tg_node tg_node;
@@ -25,7 +27,19 @@ struct tg_op {
   int64_t params[]; /* class-specific */
 };
 
-enum { TGV_INPUT = 0, TGV_CONSTANT = 1, TGV_RESULT = 2 };
+enum { TGV_INPUT = 0, TGV_CONSTANT = 1, TGV_RESULT = 2, TGV_SHARED = 3 };
+
+/* The storage behind a shared variable: one per tg_shared call, referenced by the graph's
+   variable and by every compiled function using it, so a value set through any of them
+   is seen by all. The mutex guards `value` (a reference). */
+typedef struct tgi_shared tgi_shared;
+struct tgi_shared {
+  atomic_long refcnt;
+  pthread_mutex_t mu;
+  tg_array *value;
+};
+tgi_shared *tgi_shared_ref(tgi_shared *s);
+void tgi_shared_unref(tgi_shared *s);
 /* Weak constants stand for C/Python scalars and follow numpy's scalar promotion. */
 enum { TGW_NONE = 0, TGW_INT = 1, TGW_FLOAT = 2 };
 
@@ -38,7 +52,9 @@ struct tg_var {
   uint8_t kind;
   uint8_t weak;
   tg_array *value;     /* TGV_CONSTANT: a reference owned by the graph */
-  tg_var *next_const;  /* the graph's list of constants, to drop their values */
+  tgi_shared *shared;  /* TGV_SHARED: a reference owned by the graph */
+  tg_var *next_const;  /* the graph's list of constants and shared variables, to drop
+                          their values */
   int64_t id;          /* creation order within the graph */
   void *aux;           /* scratch pointer for traversals (clone map, ...) */
 };
@@ -80,6 +96,15 @@ tg_node *tgi_apply(const tg_op *op, int n_in, tg_var *const *in);
 tg_graph *tgi_graph_of(int n, tg_var *const *in);
 /* Check every input is non-NULL and from one graph; sets the error and returns false. */
 bool tgi_check_inputs(const char *opname, int n, tg_var *const *in);
+/* The nodes computing the roots, in topological order, written to order[] (room for
+   g->n_nodes); the walk does not go below variables with stop[id] set (stop may be NULL).
+   Returns the count, or -1 when out of memory. Iterative. */
+int64_t tgi_topo(tg_graph *g, int n_roots, tg_var *const *roots, const uint8_t *stop,
+                 tg_node **order);
+/* res[i] = outs[i] with every old[j] replaced by repl[j] (new nodes in g where something
+   below changed, shared nodes elsewhere). false after recording an error on g. */
+bool tgi_clone_replace(tg_graph *g, int n_out, tg_var *const *outs, int n_repl,
+                       tg_var *const *old, tg_var *const *repl, tg_var **res);
 /* Type as text "TensorType(float64, (?, 1))" into buf. */
 char *tgi_type_str(const tg_type *t, char *buf, size_t n);
 

@@ -59,6 +59,7 @@ const tg_op_class tgi_adv_subtensor_class = {
     .perform = adv_perform,
     .describe = adv_describe,
     .infer_shape = adv_infer_shape,
+    .grad = tgi_subtensor_grad,
 };
 
 const tg_op_class tgi_adv_inc_subtensor_class = {
@@ -67,4 +68,5 @@ const tg_op_class tgi_adv_inc_subtensor_class = {
     .perform = tgi_ix_inc_perform,
     .describe = adv_inc_describe,
     .infer_shape = tgi_ix_inc_infer_shape,
+    .grad = tgi_inc_subtensor_grad,
 };

@@ -114,6 +114,7 @@ static const tg_op_class alloc_class = {
     .perform = alloc_perform,
     .describe = alloc_describe,
     .infer_shape = alloc_infer_shape,
+    .grad = tgi_alloc_grad,
 };
 
 tg_var *tg_alloc(tg_var *value, int ndim, tg_var *const *dims) {

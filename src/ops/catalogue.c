@@ -14,9 +14,33 @@
 #define DT_R_SWITCH "all"
 #define DT_R_CAST "all"
 
+/* the grad column from the type rule: ops with bool results, and the bitwise and shift
+   ops (integers only), have no gradient; the rules are in src/grad/elemwise_grad.c */
+#define GR_R_SAME "yes"
+#define GR_R_NOBOOL "yes"
+#define GR_R_INTDIV "yes"
+#define GR_R_FLOAT "yes"
+#define GR_R_TRUEDIV "yes"
+#define GR_R_CMP "not differentiable"
+#define GR_R_BITWISE "not differentiable"
+#define GR_R_SHIFT "not differentiable"
+#define GR_R_SWITCH "yes"
+#define GR_R_CAST "yes"
+/* exceptions to the rule's column: piecewise-constant ops (gradient zero, as Theano),
+   psi (its gradient needs trigamma, which does not exist yet) and so gammaln, whose
+   gradient is psi (first order only) */
+#define GR_ZERO(c) \
+  ((c) == TGS_sign || (c) == TGS_floor || (c) == TGS_ceil || (c) == TGS_round || \
+   (c) == TGS_trunc || (c) == TGS_floor_div)
+#define GRAD_COL(name, rule)                                                     \
+  (TGS_##name == TGS_psi       ? "no (needs trigamma)"                          \
+   : TGS_##name == TGS_gammaln ? "yes (first order)"                            \
+   : GR_ZERO(TGS_##name)       ? "yes (zero)"                                   \
+                               : GR_##rule)
+
 static const tgi_op_info rows[] = {
 #define TG_SCALAR(name, ar, rule, infix, prec, fexpr, iexpr, doc) \
-  {#name, "elemwise", ar, DT_##rule, "", "", doc},
+  {#name, "elemwise", ar, DT_##rule, GRAD_COL(name, rule), "", doc},
 #include "scalar_ops.def"
 #undef TG_SCALAR
 };

@@ -144,6 +144,7 @@ static const tg_op_class arange_class = {
     .perform = arange_perform,
     .describe = arange_describe,
     .infer_shape = arange_infer_shape,
+    .grad = tgx_arange_grad,
 };
 
 tg_var *tg_arange(tg_graph *g, tg_var *start, tg_var *stop, tg_var *step, tg_dtype dt) {
@@ -223,6 +224,7 @@ static const tg_op_class linspace_class = {
     .perform = linspace_perform,
     .describe = linspace_describe,
     .infer_shape = linspace_infer_shape,
+    .grad = tgx_linspace_grad,
 };
 
 tg_var *tg_linspace(tg_graph *g, tg_var *start, tg_var *stop, tg_var *num, bool endpoint,
@@ -301,6 +303,7 @@ static const tg_op_class eye_class = {
     .perform = mat_perform,
     .describe = mat_describe,
     .infer_shape = mat_infer_shape,
+    .grad = tgx_grad_none,
 };
 static const tg_op_class tri_class = {
     .name = "Tri",
@@ -308,6 +311,7 @@ static const tg_op_class tri_class = {
     .perform = mat_perform,
     .describe = mat_describe,
     .infer_shape = mat_infer_shape,
+    .grad = tgx_grad_none,
 };
 
 static tg_var *mat_build(const char *name, int code, tg_graph *g, tg_var *n, tg_var *m, int k,

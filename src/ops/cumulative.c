@@ -110,6 +110,7 @@ static const tg_op_class cumsum_class = {
     .perform = cum_perform,
     .describe = cum_describe,
     .infer_shape = cum_infer_shape,
+    .grad = tgx_cumsum_grad,
 };
 static const tg_op_class cumprod_class = {
     .name = "CumProd",
@@ -117,6 +118,7 @@ static const tg_op_class cumprod_class = {
     .perform = cum_perform,
     .describe = cum_describe,
     .infer_shape = cum_infer_shape,
+    .grad = tgx_cumprod_grad,
 };
 
 static tg_var *cum_build(const char *name, int code, tg_var *x, int axis) {
@@ -216,6 +218,7 @@ static const tg_op_class diff_class = {
     .perform = diff_perform,
     .describe = diff_describe,
     .infer_shape = diff_infer_shape,
+    .grad = tgx_diff_grad,
 };
 
 tg_var *tg_diff(tg_var *x, int n, int axis) {

@@ -90,6 +90,7 @@ static const tg_op_class ds_class = {
     .perform = ds_perform,
     .describe = ds_describe,
     .infer_shape = ds_infer_shape,
+    .grad = tgi_dimshuffle_grad,
 };
 
 /* Check a pattern against x (entries in range, none twice, every dim left out statically

@@ -164,8 +164,9 @@ tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, i
   tg_dtype odt = (tg_dtype)op->params[0];
   tg_array *o = out[0];
   if (o) {
-    if (o->dtype != odt || o->ndim != nd ||
-        memcmp(o->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
+    bool same = o->dtype == odt && o->ndim == nd;
+    for (int d = 0; same && d < nd; d++) same = o->shape[d] == shape[d]; /* cheaper than memcmp */
+    if (!same) {
       char b1[256], b2[256];
       return tgi_err_set(err, TG_ERR_SHAPE,
                          "Elemwise{%s}: the given output is %s %s, the result is %s %s",
@@ -224,7 +225,8 @@ tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, i
   }
   int64_t inner = m ? dims[m - 1] : 1, istr[MAXOP];
   for (int j = 0; j < nop; j++) istr[j] = m ? st_[j][m - 1] : 0;
-  int64_t idx[TG_MAX_NDIM] = {0};
+  int64_t idx[TG_MAX_NDIM]; /* only the first m entries: a full memset costs a tiny call */
+  for (int d = 0; d < m; d++) idx[d] = 0;
   for (;;) {
     char *p[MAXOP];
     for (int j = 0; j < nop; j++) {

@@ -58,6 +58,7 @@ static const tg_op_class tril_class = {
     .perform = trimask_perform,
     .describe = k_describe,
     .infer_shape = copy_infer_shape,
+    .grad = tgx_tril_grad,
 };
 static const tg_op_class triu_class = {
     .name = "Triu",
@@ -65,6 +66,7 @@ static const tg_op_class triu_class = {
     .perform = trimask_perform,
     .describe = k_describe,
     .infer_shape = copy_infer_shape,
+    .grad = tgx_triu_grad,
 };
 
 static tg_var *trimask_build(const char *name, int code, tg_var *x, int k) {
@@ -129,6 +131,7 @@ static const tg_op_class allocdiag_class = {
     .perform = allocdiag_perform,
     .describe = k_describe,
     .infer_shape = allocdiag_infer_shape,
+    .grad = tgx_allocdiag_grad,
 };
 
 /* ---- Diagonal: params = (offset, axis1, axis2); a view ---- */
@@ -197,6 +200,7 @@ static const tg_op_class diagonal_class = {
     .perform = diagonal_perform,
     .describe = diagonal_describe,
     .infer_shape = diagonal_infer_shape,
+    .grad = tgx_diagonal_grad,
 };
 
 static tg_var *diagonal_build(const char *name, tg_var *x, int offset, int axis1, int axis2) {
@@ -302,6 +306,7 @@ static const tg_op_class nonzero_class = {
     .perform = nonzero_perform,
     .describe = nonzero_describe,
     .infer_shape = nonzero_infer_shape,
+    .grad = tgx_grad_none,
 };
 
 static tg_var *nonzero_node(tg_var *x, int64_t dim) {
@@ -416,6 +421,7 @@ static const tg_op_class bincount_class = {
     .perform = bincount_perform,
     .describe = bincount_describe,
     .infer_shape = bincount_infer_shape,
+    .grad = tgx_bincount_grad,
 };
 static const tg_op_class bincount_length_class = {
     .name = "BincountLength",
@@ -423,6 +429,7 @@ static const tg_op_class bincount_length_class = {
     .perform = bincount_perform,
     .describe = bincount_describe,
     .infer_shape = bincount_infer_shape,
+    .grad = tgx_grad_none,
 };
 
 tg_var *tg_bincount(tg_var *x, tg_var *weights, int64_t minlength) {

@@ -70,4 +70,24 @@ tg_var *tgx_as_i64(tg_var *v);
 /* The value of an integer 0-d constant in *v; false for anything else. */
 bool tgx_const_i64(const tg_var *v, int64_t *out);
 
+/* Gradient rules (src/grad/extra_grad.c), one per op class; tgx_grad_none for the ops
+   with integer outputs or integer inputs only. */
+bool tgx_grad_none(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_unique_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_cumsum_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_cumprod_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_diff_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_sort_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_repeat_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_tile_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_roll_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_flip_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_tril_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_triu_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_allocdiag_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_diagonal_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_bincount_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_arange_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgx_linspace_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+
 #endif

@@ -151,6 +151,7 @@ static const tg_op_class repeat_class = {
     .perform = repeat_perform,
     .describe = axis_describe,
     .infer_shape = repeat_infer_shape,
+    .grad = tgx_repeat_grad,
 };
 
 tg_var *tg_repeat(tg_var *x, tg_var *repeats, int axis) {
@@ -262,6 +263,7 @@ static const tg_op_class tile_class = {
     .perform = tile_perform,
     .describe = tile_describe,
     .infer_shape = tile_infer_shape,
+    .grad = tgx_tile_grad,
 };
 
 tg_var *tg_tile(tg_var *x, int n, const int64_t *reps) {
@@ -362,6 +364,7 @@ static const tg_op_class roll_class = {
     .perform = roll_perform,
     .describe = axis_describe,
     .infer_shape = same_infer_shape,
+    .grad = tgx_roll_grad,
 };
 
 tg_var *tg_roll(tg_var *x, tg_var *shift, int axis) {
@@ -417,6 +420,7 @@ static const tg_op_class flip_class = {
     .perform = flip_perform,
     .describe = flip_describe,
     .infer_shape = same_infer_shape,
+    .grad = tgx_flip_grad,
 };
 
 tg_var *tg_flip(tg_var *x, int n_axes, const int *axes) {

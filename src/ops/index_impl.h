@@ -139,6 +139,11 @@ bool tgi_ix_inc_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_d
 tg_status tgi_subtensor_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                                 tg_array **out, tgi_err *err);
 
+/* Gradient rules (src/grad/index_grad.c): Subtensor and AdvancedSubtensor share one,
+   IncSubtensor and AdvancedIncSubtensor (set and inc) the other. */
+bool tgi_subtensor_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_inc_subtensor_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+
 /* The four classes (the builder picks one). */
 extern const tg_op_class tgi_subtensor_class, tgi_inc_subtensor_class;
 extern const tg_op_class tgi_adv_subtensor_class, tgi_adv_inc_subtensor_class;

@@ -145,6 +145,7 @@ static const tg_op_class join_class = {
     .perform = join_perform,
     .describe = join_describe,
     .infer_shape = join_infer_shape,
+    .grad = tgi_join_grad,
 };
 
 /* Common front of concatenate and stack: arguments, ranks, the axis (normalised for a
@@ -324,6 +325,7 @@ static const tg_op_class split_class = {
     .perform = split_perform,
     .describe = split_describe,
     .infer_shape = split_infer_shape,
+    .grad = tgi_split_grad,
 };
 
 tg_var *tg_split_vec(tg_var *x, tg_var *sizes, int axis, tg_var **outs) {

@@ -224,7 +224,8 @@ static bool dot_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_d
 
 #define DOT_CLASS(var, nm)                                                                  \
   static const tg_op_class var = {.name = nm, .infer = dot_infer, .perform = dot_perform,  \
-                                  .describe = dot_describe, .infer_shape = dot_infer_shape}
+                                  .describe = dot_describe, .infer_shape = dot_infer_shape,  \
+                                  .grad = tgi_##var##_grad}
 DOT_CLASS(dot_class, "Dot");
 DOT_CLASS(matmul_class, "Matmul");
 DOT_CLASS(tensordot_class, "Tensordot");
@@ -320,20 +321,20 @@ tg_var *tg_tensordot(tg_var *a, tg_var *b, int n_axes, const int *axes_a, const 
 }
 
 const tgi_op_info tgi_catalogue_linalg[] = {
-    {"dot", "linalg", 2, "all", "", "", "Theano's dot: vector/matrix products (numpy.dot beyond rank 2); BLAS for floats"},
-    {"matmul", "linalg", 2, "all", "", "", "numpy.matmul: stacked matrix products, batch dims broadcast"},
-    {"outer", "linalg", 2, "all", "", "", "outer product of the flattened operands"},
-    {"tensordot", "linalg", 2, "all", "", "", "numpy.tensordot: sum over paired axes"},
-    {"batched_dot", "linalg", 2, "all", "", "", "Theano's batched_dot: dot(a[i], b[i]) along the first dim"},
-    {"inv", "linalg", 1, "float (int -> float64)", "", "", "matrix inverse (LAPACK getrf/getri); singular is an error"},
-    {"det", "linalg", 1, "float (int -> float64)", "", "", "determinant through LU (LAPACK getrf)"},
-    {"slogdet", "linalg", 1, "float (int -> float64)", "", "", "sign and log|det| (two outputs)"},
-    {"solve", "linalg", 2, "float (int -> float64)", "", "", "solution of a x = b (LAPACK gesv); singular is an error"},
-    {"cholesky", "linalg", 1, "float (int -> float64)", "", "", "Cholesky factor, lower or upper (LAPACK potrf)"},
-    {"eigh", "linalg", 1, "float (int -> float64)", "", "", "eigenvalues and eigenvectors of symmetric matrices (LAPACK syevd)"},
-    {"svd", "linalg", 1, "float (int -> float64)", "", "", "singular value decomposition (LAPACK gesdd)"},
-    {"qr", "linalg", 1, "float (int -> float64)", "", "", "QR factorisation (LAPACK geqrf/orgqr)"},
-    {"pinv", "linalg", 1, "float (int -> float64)", "", "", "Moore-Penrose pseudo-inverse through the SVD"},
-    {"norm", "linalg", 1, "all -> float", "", "", "vector and matrix norms (numpy.linalg.norm orders, fro, nuc)"},
+    {"dot", "linalg", 2, "all", "yes", "", "Theano's dot: vector/matrix products (numpy.dot beyond rank 2); BLAS for floats"},
+    {"matmul", "linalg", 2, "all", "yes", "", "numpy.matmul: stacked matrix products, batch dims broadcast"},
+    {"outer", "linalg", 2, "all", "yes", "", "outer product of the flattened operands"},
+    {"tensordot", "linalg", 2, "all", "yes", "", "numpy.tensordot: sum over paired axes"},
+    {"batched_dot", "linalg", 2, "all", "yes", "", "Theano's batched_dot: dot(a[i], b[i]) along the first dim"},
+    {"inv", "linalg", 1, "float (int -> float64)", "yes", "", "matrix inverse (LAPACK getrf/getri); singular is an error"},
+    {"det", "linalg", 1, "float (int -> float64)", "yes", "", "determinant through LU (LAPACK getrf)"},
+    {"slogdet", "linalg", 1, "float (int -> float64)", "yes", "", "sign and log|det| (two outputs)"},
+    {"solve", "linalg", 2, "float (int -> float64)", "yes", "", "solution of a x = b (LAPACK gesv); singular is an error"},
+    {"cholesky", "linalg", 1, "float (int -> float64)", "yes", "", "Cholesky factor, lower or upper (LAPACK potrf)"},
+    {"eigh", "linalg", 1, "float (int -> float64)", "yes", "", "eigenvalues and eigenvectors of symmetric matrices (LAPACK syevd)"},
+    {"svd", "linalg", 1, "float (int -> float64)", "yes", "", "singular value decomposition (LAPACK gesdd)"},
+    {"qr", "linalg", 1, "float (int -> float64)", "yes", "", "QR factorisation (LAPACK geqrf/orgqr); gradient for M >= N"},
+    {"pinv", "linalg", 1, "float (int -> float64)", "yes", "", "Moore-Penrose pseudo-inverse through the SVD"},
+    {"norm", "linalg", 1, "all -> float", "yes", "", "vector and matrix norms (numpy.linalg.norm orders, fro, nuc)"},
 };
 const int tgi_catalogue_linalg_n = (int)(sizeof tgi_catalogue_linalg / sizeof tgi_catalogue_linalg[0]);

@@ -58,4 +58,28 @@ tg_status tgi_la_check_matrix(const tg_array *x, bool square, tgi_err *err, cons
    (min(m, n) entries), through gesdd (linalg_svd.c). */
 tg_status tgi_la_svals(double *a, int64_t m, int64_t n, double *s, tgi_err *err, const char *op);
 
+/* ---- gradient rules (src/grad/linalg_grad.c, linalg_grad2.c) ---- */
+/* The kinds of the Norm op (its params[0]; linalg_norm.c documents the other params). */
+enum { TGI_NORM_VEC, TGI_NORM_MAT, TGI_NORM_FRO, TGI_NORM_NUC };
+/* x with its last two dims swapped. */
+tg_var *tgi_la_mT(tg_var *x);
+/* x with n broadcastable dims appended. */
+tg_var *tgi_la_append_dims(tg_var *x, int n);
+/* One rule per op class (the class macros hook tgi_<class var>_grad). */
+bool tgi_dot_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_matmul_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_tensordot_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_batched_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_outer_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_inv_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_det_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_slogdet_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_chol_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_eigh_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_svd_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_qr_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_pinv_class_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_solve_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_norm_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+
 #endif

@@ -269,7 +269,8 @@ done:
 
 #define LA_CLASS(var, nm)                                                                    \
   static const tg_op_class var = {.name = nm, .infer = la_infer, .perform = la_perform,     \
-                                  .describe = la_describe, .infer_shape = la_infer_shape}
+                                  .describe = la_describe, .infer_shape = la_infer_shape,    \
+                                  .grad = tgi_##var##_grad}
 LA_CLASS(inv_class, "MatrixInverse");
 LA_CLASS(det_class, "Det");
 LA_CLASS(slogdet_class, "SLogDet");

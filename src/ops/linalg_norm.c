@@ -7,7 +7,7 @@
 
 #include "linalg_impl.h"
 
-enum { NK_VEC, NK_MAT, NK_FRO, NK_NUC };
+enum { NK_VEC = TGI_NORM_VEC, NK_MAT = TGI_NORM_MAT, NK_FRO = TGI_NORM_FRO, NK_NUC = TGI_NORM_NUC };
 /* params: [0] kind, [1] ord (double bits), [2] keepdims, [3] n axes, [4..] the axes */
 
 static double ord_of(const tg_op *op) {
@@ -193,7 +193,8 @@ static const tg_op_class norm_class = {.name = "Norm",
                                        .infer = norm_infer,
                                        .perform = norm_perform,
                                        .describe = norm_describe,
-                                       .infer_shape = norm_infer_shape};
+                                       .infer_shape = norm_infer_shape,
+                                       .grad = tgi_norm_grad};
 
 /* Validate axes (n of them, NULL with n 0: every axis) and build the node. */
 static tg_var *build(tg_var *x, int kind, double ord, int n, const int *axes, bool keep) {

@@ -166,7 +166,8 @@ static const tg_op_class solve_class = {.name = "Solve",
                                         .infer = solve_infer,
                                         .perform = solve_perform,
                                         .describe = solve_describe,
-                                        .infer_shape = solve_infer_shape};
+                                        .infer_shape = solve_infer_shape,
+                                        .grad = tgi_solve_grad};
 
 tg_var *tg_solve(tg_var *a, tg_var *b) {
   tg_var *in[2] = {a, b};

@@ -257,7 +257,8 @@ done:
 
 #define SVD_CLASS(var, nm)                                                                    \
   static const tg_op_class var = {.name = nm, .infer = svd_infer, .perform = svd_perform,    \
-                                  .describe = svd_describe, .infer_shape = svd_infer_shape}
+                                  .describe = svd_describe, .infer_shape = svd_infer_shape,  \
+                                  .grad = tgi_##var##_grad}
 SVD_CLASS(svd_class, "SVD");
 SVD_CLASS(qr_class, "QRFull");
 SVD_CLASS(pinv_class, "MatrixPinv");

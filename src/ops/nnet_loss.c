@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "op.h"
+#include "nnet_impl.h"
 
 static tg_var *to_float(tg_var *x) {
   tg_dtype dt = x->type.dtype;
@@ -103,6 +103,7 @@ static const tg_op_class xent_class = {
     .perform = xent_perform,
     .describe = xent_describe,
     .infer_shape = xent_infer_shape,
+    .grad = tgi_xent1hot_grad,
 };
 
 tg_var *tg_categorical_crossentropy(tg_var *coding_dist, tg_var *true_dist) {
@@ -241,6 +242,7 @@ static const tg_op_class onehot_class = {
     .perform = onehot_perform,
     .describe = onehot_describe,
     .infer_shape = onehot_infer_shape,
+    .grad = tgi_onehot_grad,
 };
 
 tg_var *tg_one_hot(tg_var *labels, int64_t n_classes, tg_dtype dt) {

@@ -5,11 +5,11 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "op.h"
+#include "nnet_impl.h"
 
 /* op->code: which of the two; op->params[0]: the axis (normalised, >= 0); op->dtype: the
    float dtype of input and output. */
-enum { SM_SOFTMAX, SM_LOG_SOFTMAX };
+enum { SM_SOFTMAX = TGI_SM_SOFTMAX, SM_LOG_SOFTMAX = TGI_SM_LOG_SOFTMAX };
 
 static int sm_infer(tg_graph *g, const tg_op *op, int n_in, tg_var *const *in, tg_type *out) {
   (void)n_in;
@@ -110,6 +110,7 @@ static const tg_op_class softmax_class = {
     .perform = sm_perform,
     .describe = sm_describe,
     .infer_shape = sm_infer_shape,
+    .grad = tgi_softmax_grad,
 };
 
 static const tg_op_class log_softmax_class = {
@@ -118,6 +119,7 @@ static const tg_op_class log_softmax_class = {
     .perform = sm_perform,
     .describe = sm_describe,
     .infer_shape = sm_infer_shape,
+    .grad = tgi_softmax_grad,
 };
 
 /* Check the axis, convert integer input to float (the elementwise float rule) and build. */

@@ -3,7 +3,7 @@
    vector). Symbolic shape graphs (tg_infer_shape) are built from these. */
 #include <stdio.h>
 
-#include "op.h"
+#include "shape_impl.h"
 
 /* ---- Shape ---- */
 
@@ -47,6 +47,7 @@ static const tg_op_class shape_class = {
     .perform = shape_perform,
     .describe = shape_describe,
     .infer_shape = shape_infer_shape,
+    .grad = tgi_shape_grad_none,
 };
 
 tg_var *tg_shape(tg_var *x) {
@@ -97,6 +98,7 @@ static const tg_op_class shape_i_class = {
     .perform = shape_i_perform,
     .describe = shape_i_describe,
     .infer_shape = scalar_infer_shape,
+    .grad = tgi_shape_grad_none,
 };
 
 tg_var *tg_shape_i(tg_var *x, int i) {
@@ -161,6 +163,7 @@ static const tg_op_class mkvec_class = {
     .perform = mkvec_perform,
     .describe = mkvec_describe,
     .infer_shape = mkvec_infer_shape,
+    .grad = tgi_shape_grad_none,
 };
 
 tg_var *tg_make_vector(tg_graph *g, int n, tg_var *const *scalars) {
@@ -182,9 +185,11 @@ tg_var *tg_make_vector(tg_graph *g, int n, tg_var *const *scalars) {
 }
 
 const tgi_op_info tgi_catalogue_shape_basic[] = {
-    {"shape", "shape", 1, "all -> int64", "", "", "the shape of x as an int64 vector"},
-    {"shape_i", "shape", 1, "all -> int64", "", "", "one dim of x as an int64 scalar"},
-    {"make_vector", "shape", -1, "int64", "", "", "int64 scalars into a vector"},
+    {"shape", "shape", 1, "all -> int64", "not differentiable", "",
+     "the shape of x as an int64 vector"},
+    {"shape_i", "shape", 1, "all -> int64", "not differentiable", "",
+     "one dim of x as an int64 scalar"},
+    {"make_vector", "shape", -1, "int64", "not differentiable", "", "int64 scalars into a vector"},
 };
 const int tgi_catalogue_shape_basic_n =
     (int)(sizeof tgi_catalogue_shape_basic / sizeof tgi_catalogue_shape_basic[0]);

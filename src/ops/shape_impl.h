@@ -34,4 +34,14 @@ tg_var *tgi_dims_product(tg_graph *g, int n, tg_var *const *dims);
 tg_status tgi_reshape_resolve(const char *opname, int64_t size, int n, const int64_t *dims,
                               int64_t *res, tgi_err *err);
 
+/* Gradient rules (src/grad/shape_grad.c), hooked into the classes of the family and of
+   shape_basic.c: none for the integer-output ops, Theano's rule for the others. */
+bool tgi_shape_grad_none(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_reshape_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_specify_shape_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_dimshuffle_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_join_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_split_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+bool tgi_alloc_grad(tg_graph *g, const tg_node *nd, tg_var *const *og, tg_var **ig);
+
 #endif

@@ -184,6 +184,7 @@ static const tg_op_class elem_class = {
     .perform = elem_perform,
     .describe = elem_describe,
     .infer_shape = scalar_infer_shape,
+    .grad = tgi_shape_grad_none,
 };
 
 tg_var *tgi_shape_elem(tg_var *vec, int i, tg_var *size) {
@@ -329,6 +330,7 @@ static const tg_op_class reshape_class = {
     .perform = reshape_perform,
     .describe = reshape_describe,
     .infer_shape = reshape_infer_shape,
+    .grad = tgi_reshape_grad,
 };
 
 tg_var *tg_reshape(tg_var *x, tg_var *shape) {
@@ -447,6 +449,7 @@ static const tg_op_class spec_class = {
     .perform = spec_perform,
     .describe = spec_describe,
     .infer_shape = spec_infer_shape,
+    .grad = tgi_specify_shape_grad,
 };
 
 tg_var *tg_specify_shape(tg_var *x, int ndim, const int64_t *shape) {
@@ -473,31 +476,33 @@ tg_var *tg_specify_shape(tg_var *x, int ndim, const int64_t *shape) {
 /* ---- catalogue of the shape-op family ---- */
 
 const tgi_op_info tgi_catalogue_shape_ops[] = {
-    {"reshape", "shape", 2, "all", "", "",
+    {"reshape", "shape", 2, "all", "yes", "",
      "new shape from an int64 vector (one -1 inferred); a view when strides allow"},
-    {"flatten", "shape", 1, "all", "", "",
+    {"flatten", "shape", 1, "all", "yes", "",
      "keep the first ndim-1 dims and collapse the rest (a reshape)"},
-    {"specify_shape", "shape", 1, "all", "", "",
+    {"specify_shape", "shape", 1, "all", "yes", "",
      "assert the runtime shape (-1 unknown) and make those dims static; a view"},
-    {"dimshuffle", "shape", 1, "all", "", "",
+    {"dimshuffle", "shape", 1, "all", "yes", "",
      "permute dims, add broadcastable dims ('x' = -1), drop static-1 dims; a view"},
-    {"transpose", "shape", 1, "all", "", "", "permute the dims (reversed by default); a view"},
-    {"swapaxes", "shape", 1, "all", "", "", "exchange two dims; a view"},
-    {"squeeze", "shape", 1, "all", "", "", "drop dims of static length 1; a view"},
-    {"expand_dims", "shape", 1, "all", "", "", "insert a broadcastable dim; a view"},
-    {"concatenate", "shape", -1, "all (promoted)", "", "",
+    {"transpose", "shape", 1, "all", "yes", "", "permute the dims (reversed by default); a view"},
+    {"swapaxes", "shape", 1, "all", "yes", "", "exchange two dims; a view"},
+    {"squeeze", "shape", 1, "all", "yes", "", "drop dims of static length 1; a view"},
+    {"expand_dims", "shape", 1, "all", "yes", "", "insert a broadcastable dim; a view"},
+    {"concatenate", "shape", -1, "all (promoted)", "yes", "",
      "join tensors along an existing axis (Theano's join)"},
-    {"stack", "shape", -1, "all (promoted)", "", "", "join tensors along a new axis"},
-    {"split", "shape", 1, "all", "", "",
+    {"stack", "shape", -1, "all (promoted)", "yes", "", "join tensors along a new axis"},
+    {"split", "shape", 1, "all", "yes", "",
      "split along an axis into pieces of given sizes (up to 8 outputs); views"},
-    {"alloc", "shape", -1, "all", "", "", "broadcast a value to a shape given by int scalars"},
-    {"fill", "shape", 2, "all", "", "", "broadcast a value to the shape of a tensor"},
-    {"zeros", "shape", -1, "all", "", "", "zeros of a dtype and a symbolic shape"},
-    {"ones", "shape", -1, "all", "", "", "ones of a dtype and a symbolic shape"},
-    {"zeros_like", "shape", 1, "all", "", "", "zeros of x's shape and dtype"},
-    {"ones_like", "shape", 1, "all", "", "", "ones of x's shape and dtype"},
-    {"full", "shape", -1, "all", "", "", "a value broadcast to a symbolic shape"},
-    {"shape_elem", "shape", 1, "int64", "", "",
+    {"alloc", "shape", -1, "all", "yes (value)", "",
+     "broadcast a value to a shape given by int scalars"},
+    {"fill", "shape", 2, "all", "yes (value)", "", "broadcast a value to the shape of a tensor"},
+    {"zeros", "shape", -1, "all", "not differentiable", "",
+     "zeros of a dtype and a symbolic shape"},
+    {"ones", "shape", -1, "all", "not differentiable", "", "ones of a dtype and a symbolic shape"},
+    {"zeros_like", "shape", 1, "all", "yes (zero)", "", "zeros of x's shape and dtype"},
+    {"ones_like", "shape", 1, "all", "yes (zero)", "", "ones of x's shape and dtype"},
+    {"full", "shape", -1, "all", "yes (value)", "", "a value broadcast to a symbolic shape"},
+    {"shape_elem", "shape", 1, "int64", "not differentiable", "",
      "internal: element i of a shape vector, for shape rules (ReshapeDim resolves -1)"},
 };
 const int tgi_catalogue_shape_ops_n =

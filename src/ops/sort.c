@@ -137,6 +137,7 @@ static const tg_op_class sort_class = {
     .perform = sort_perform,
     .describe = sort_describe,
     .infer_shape = sort_infer_shape,
+    .grad = tgx_sort_grad,
 };
 static const tg_op_class argsort_class = {
     .name = "Argsort",
@@ -144,6 +145,7 @@ static const tg_op_class argsort_class = {
     .perform = sort_perform,
     .describe = sort_describe,
     .infer_shape = sort_infer_shape,
+    .grad = tgx_grad_none,
 };
 
 static tg_var *sort_build(const char *name, int code, tg_var *x, int axis) {
@@ -228,6 +230,7 @@ static const tg_op_class ss_class = {
     .perform = ss_perform,
     .describe = ss_describe,
     .infer_shape = ss_infer_shape,
+    .grad = tgx_grad_none,
 };
 
 tg_var *tg_searchsorted(tg_var *a, tg_var *v, bool right) {
@@ -342,6 +345,7 @@ static const tg_op_class unique_class = {
     .perform = unique_perform,
     .describe = unique_describe,
     .infer_shape = unique_infer_shape,
+    .grad = tgx_unique_grad,
 };
 static const tg_op_class unique_count_class = {
     .name = "UniqueCount",
@@ -349,6 +353,7 @@ static const tg_op_class unique_count_class = {
     .perform = unique_perform,
     .describe = unique_describe,
     .infer_shape = unique_infer_shape,
+    .grad = tgx_grad_none,
 };
 
 tg_var *tg_unique(tg_var *x, tg_var **counts) {

@@ -312,6 +312,7 @@ const tg_op_class tgi_subtensor_class = {
     .perform = tgi_subtensor_perform,
     .describe = sub_describe,
     .infer_shape = sub_infer_shape,
+    .grad = tgi_subtensor_grad,
 };
 
 const tg_op_class tgi_inc_subtensor_class = {
@@ -320,6 +321,7 @@ const tg_op_class tgi_inc_subtensor_class = {
     .perform = tgi_ix_inc_perform,
     .describe = inc_describe,
     .infer_shape = inc_infer_shape,
+    .grad = tgi_inc_subtensor_grad,
 };
 
 /* Shared with advsubtensor.c through these two. */
@@ -334,19 +336,19 @@ bool tgi_ix_inc_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_d
 /* ---- catalogue ---- */
 
 const tgi_op_info tgi_catalogue_index[] = {
-    {"subtensor", "index", -1, "all", "", "",
+    {"subtensor", "index", -1, "all", "yes", "",
      "basic indexing x[1:-1:2, i, None, ...] (slices, ints, symbolic bounds) as a view"},
-    {"advanced_subtensor", "index", -1, "all (int or bool indices)", "", "",
+    {"advanced_subtensor", "index", -1, "all (int or bool indices)", "yes", "",
      "numpy advanced indexing with int arrays and bool masks (tg_subtensor picks it); a copy"},
-    {"set_subtensor", "index", -1, "all", "", "",
+    {"set_subtensor", "index", -1, "all", "yes", "",
      "x with x[idx] = y (broadcast), basic indexing; a new tensor"},
-    {"inc_subtensor", "index", -1, "all", "", "",
+    {"inc_subtensor", "index", -1, "all", "yes", "",
      "x with x[idx] += y (broadcast), basic indexing; a new tensor"},
-    {"advanced_set_subtensor", "index", -1, "all (int or bool indices)", "", "",
+    {"advanced_set_subtensor", "index", -1, "all (int or bool indices)", "yes", "",
      "x with x[idx] = y for advanced indices; repeated indices: the last write wins"},
-    {"advanced_inc_subtensor", "index", -1, "all (int or bool indices)", "", "",
+    {"advanced_inc_subtensor", "index", -1, "all (int or bool indices)", "yes", "",
      "x with y added at x[idx] for advanced indices; repeats accumulate (np.add.at)"},
-    {"take", "index", 2, "all (int indices)", "", "",
+    {"take", "index", 2, "all (int indices)", "yes", "",
      "numpy.take(x, indices, axis): advanced indexing along one axis"},
 };
 const int tgi_catalogue_index_n = (int)(sizeof tgi_catalogue_index / sizeof tgi_catalogue_index[0]);
