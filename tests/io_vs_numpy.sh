@@ -154,6 +154,11 @@ for z in ("plain", "comp"):
             for n, a in want_npz.items():
                 check(n in got.files and same(got[n], a), "numpy read member %s of %s" % (n, out))
 
+# an archive with no members, both ways
+np.savez(tmp + "/empty.npz")
+rc, msg = run("copyz", tmp + "/empty.npz", tmp + "/empty.ours.npz")
+check(rc == 0 and np.load(tmp + "/empty.ours.npz").files == [], "empty archive round trip: " + msg)
+
 # ---- dtypes we lack are refused, naming the file ----
 for tag, a in [("complex", np.arange(3) * 1j), ("uint16", np.arange(3, dtype=np.uint16)),
                ("half", np.arange(3, dtype=np.float16)), ("bigendian", np.arange(3, dtype=">f8")),

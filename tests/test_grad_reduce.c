@@ -4,7 +4,7 @@
    and without keepdims, size-1 dims and non-contiguous inputs; second order for the
    smooth ones; hand values for variance/std with ddof, prod with zeros (Theano's rule),
    and max/min ties (every tied element gets the whole gradient); argmax, argmin, all and
-   any pass no gradient. */
+   any pass no gradient; Rop through a reduction. */
 #include "grad_check.h"
 
 enum { R_SUM, R_PROD, R_MEAN, R_VAR, R_STD, R_MAX, R_MIN, R_LSE, R_MAXARG, R_N };
@@ -207,5 +207,27 @@ TEST(index_and_logical_reductions_pass_no_gradient) {
     CHECK_ERROR_CONTAINS(tg_graph_error(g), "does not depend on input 0 ('x')");
     tg_graph_clear_error(g);
   }
+  tg_graph_free(g);
+}
+
+/* Rop through a reduction (its rule takes the input's shape): J v of sum(x^2, axis 1) is
+   2 sum(x * v, axis 1), and it compiles from x and v alone. */
+TEST(rop_through_a_reduction) {
+  tg_graph *g = tg_graph_new();
+  tg_var *x = tg_matrix(g, "x", TG_FLOAT64), *v = tg_matrix(g, "v", TG_FLOAT64), *r;
+  tg_var *y = tg_sum(tg_sqr(x), TG_AXES(1), false);
+  CHECK_STATUS(tg_Rop(TG_VARS(y), TG_VARS(x), (tg_var *[]){v}, &r), TG_OK);
+  double xv[6] = {1, 2, 3, -1, 0.5, 2}, vv[6] = {0.5, -1, 2, 3, 1, -2};
+  tg_array *xa = gc_from(TG_FLOAT64, 2, (int64_t[]){2, 3}, xv);
+  tg_array *va = gc_from(TG_FLOAT64, 2, (int64_t[]){2, 3}, vv), *out[1] = {0};
+  CHECK(gc_run(g, TG_VARS(x, v), 1, &r, (tg_array *[]){xa, va}, out));
+  for (int i = 0; out[0] && i < 2; i++) {
+    double want = 0;
+    for (int j = 0; j < 3; j++) want += 2 * xv[3 * i + j] * vv[3 * i + j];
+    CHECK_CLOSE(tg_array_get_f64(out[0], i), want, 1e-14, 0);
+  }
+  tg_array_unref(out[0]);
+  tg_array_unref(xa);
+  tg_array_unref(va);
   tg_graph_free(g);
 }
