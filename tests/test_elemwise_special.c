@@ -144,6 +144,30 @@ TEST(psi_known_values) {
   CHECK_CLOSE(one("psi", TG_FLOAT32, 1), (float)-EULER, 1e-7, 0);
 }
 
+/* trigamma at closed forms, its recurrence trigamma(x + 1) = trigamma(x) - 1/x^2 and
+   reflection trigamma(1 - x) + trigamma(x) = pi^2 / sin^2(pi x), and its poles. */
+TEST(trigamma_values_recurrence_reflection) {
+  const double z2 = M_PI * M_PI / 6;
+  CHECK_CLOSE(one("trigamma", TG_FLOAT64, 1), z2, 2e-15, 0);
+  CHECK_CLOSE(one("trigamma", TG_FLOAT64, 0.5), 3 * z2, 2e-15, 0);
+  CHECK_CLOSE(one("trigamma", TG_FLOAT64, 3), z2 - 1.25, 2e-15, 0);
+  CHECK_CLOSE(one("trigamma", TG_FLOAT64, 0.25), M_PI * M_PI + 8 * 0.91596559417721901505, 2e-15, 0);
+  CHECK_CLOSE(one("trigamma", TG_FLOAT64, 1e-8), 1e16 + z2, 1e-15, 0);  /* 1/x^2 + pi^2/6 */
+  CHECK_CLOSE(one("trigamma", TG_FLOAT64, 1e10), 1e-10 + 0.5e-20, 1e-15, 0); /* 1/x + 1/2x^2 */
+  for (double x = -7.7; x < 30; x += 0.37) {
+    if (fabs(x - nearbyint(x)) < 1e-3) continue;
+    double t = one("trigamma", TG_FLOAT64, x), t1 = one("trigamma", TG_FLOAT64, x + 1);
+    double tr = one("trigamma", TG_FLOAT64, 1 - x), s = sin(M_PI * x);
+    CHECK_CLOSE(t1, t - 1 / (x * x), 1e-12, 1e-14);
+    CHECK_CLOSE(tr + t, M_PI * M_PI / (s * s), 1e-12, 1e-14);
+  }
+  CHECK(one("trigamma", TG_FLOAT64, 0.0) == INFINITY);
+  CHECK(one("trigamma", TG_FLOAT64, -3) == INFINITY);
+  CHECK(one("trigamma", TG_FLOAT64, INFINITY) == 0);
+  CHECK(isnan(one("trigamma", TG_FLOAT64, NAN)));
+  CHECK_CLOSE(one("trigamma", TG_FLOAT32, 1), (float)z2, 1e-7, 0);
+}
+
 /* psi(x + 1) = psi(x) + 1/x and psi(1 - x) - psi(x) = pi cot(pi x), over a grid that
    crosses the recurrence/asymptotic switch and covers negative non-integers. */
 TEST(psi_recurrence_and_reflection) {

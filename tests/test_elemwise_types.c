@@ -56,7 +56,7 @@ static const struct {
     {"arcsinh", 1, FLOATV},    {"arccosh", 1, FLOATV},   {"arctanh", 1, FLOATV},
     {"sigmoid", 1, FLOATV},    {"softplus", 1, FLOATV},  {"erf", 1, FLOATV},
     {"erfc", 1, FLOATV},       {"erfcx", 1, FLOATV},     {"gammaln", 1, FLOATV},
-    {"psi", 1, FLOATV},        {"floor", 1, FLOATV},     {"ceil", 1, FLOATV},
+    {"psi", 1, FLOATV},        {"trigamma", 1, FLOATV},        {"floor", 1, FLOATV},     {"ceil", 1, FLOATV},
     {"round", 1, INTDIV},      {"trunc", 1, FLOATV},     {"lt", 2, CMP},
     {"gt", 2, CMP},            {"le", 2, CMP},           {"ge", 2, CMP},
     {"eq", 2, CMP},            {"neq", 2, CMP},          {"isnan", 1, CMP},
@@ -87,7 +87,7 @@ static int expect(enum cls c, int p) {
 
 TEST(every_op_every_dtype_pair) {
   int n_ops = (int)(sizeof OPS / sizeof OPS[0]);
-  CHECK(n_ops == 66); /* every row of scalar_ops.def except switch and cast (below) */
+  CHECK(n_ops == 67); /* every row of scalar_ops.def except switch and cast (below) */
   for (int k = 0; k < n_ops; k++)
     for (int a = 0; a < 8; a++)
       for (int b = 0; b < (OPS[k].arity == 1 ? 1 : 8); b++) {

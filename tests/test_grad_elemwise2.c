@@ -43,7 +43,7 @@ static void check_second_order(tg_dtype dt) {
       for (int i = 0; i < c->arity; i++) tg_array_unref(in[i]);
     }
   }
-  CHECK(n_checked == 31); /* mul .. erfcx: every smooth op but gammaln */
+  CHECK(n_checked == 32); /* mul .. gammaln: every smooth op but psi */
 }
 
 TEST(second_order_float64) { check_second_order(TG_FLOAT64); }
@@ -215,27 +215,32 @@ TEST(pow_and_sqrt_at_zero) {
 
 /* ---- what has no gradient ---- */
 
-/* psi's derivative is trigamma, which tgraph lacks: tg_grad through psi is NOTIMPL with
-   a message naming it; gammaln's gradient is psi (checked against known digamma values),
-   so gammaln is differentiable once and its second derivative is the same error. */
-TEST(psi_has_no_gradient_so_gammaln_is_first_order) {
+/* psi's derivative is trigamma (checked against closed forms), whose own derivative,
+   polygamma(2, x), tgraph lacks: tg_grad through trigamma is NOTIMPL with a message naming
+   it. So gammaln is differentiable twice (gradient psi, hessian trigamma) and psi once. */
+TEST(trigamma_has_no_gradient_so_psi_is_first_order) {
   tg_graph *g = tg_graph_new();
-  tg_var *x = tg_vector(g, "x", TG_FLOAT64), *gr;
-  CHECK_STATUS(tg_grad(tg_sum(tg_psi(x), -1, NULL, false), 1, &x, &gr), TG_ERR_NOTIMPL);
-  CHECK_ERROR_CONTAINS(tg_graph_error(g), "Elemwise{psi}");
-  CHECK_ERROR_CONTAINS(tg_graph_error(g), "trigamma");
+  tg_var *x = tg_vector(g, "x", TG_FLOAT64), *gr, *gg;
+  CHECK_STATUS(tg_grad(tg_sum(tg_trigamma(x), -1, NULL, false), 1, &x, &gr), TG_ERR_NOTIMPL);
+  CHECK_ERROR_CONTAINS(tg_graph_error(g), "Elemwise{trigamma}");
+  CHECK_ERROR_CONTAINS(tg_graph_error(g), "polygamma");
   tg_graph_clear_error(g);
   CHECK_STATUS(tg_grad(tg_sum(tg_gammaln(x), -1, NULL, false), 1, &x, &gr), TG_OK);
-  tg_array *xa = gc_from(TG_FLOAT64, 1, (int64_t[]){3}, (double[]){1, 0.5, 2}), *out[1] = {0};
-  CHECK(gc_run(g, TG_VARS(x), 1, &gr, (tg_array *[]){xa}, out));
-  const double euler = 0.57721566490153286061;
+  CHECK_STATUS(tg_grad(tg_sum(gr, -1, NULL, false), 1, &x, &gg), TG_OK);
+  tg_array *xa = gc_from(TG_FLOAT64, 1, (int64_t[]){3}, (double[]){1, 0.5, 2}), *out[2] = {0};
+  CHECK(gc_run(g, TG_VARS(x), 2, (tg_var *[]){gr, gg}, (tg_array *[]){xa}, out));
+  const double euler = 0.57721566490153286061, z2 = M_PI * M_PI / 6;
   CHECK_CLOSE(tg_array_get_f64(out[0], 0), -euler, 1e-13, 0);
   CHECK_CLOSE(tg_array_get_f64(out[0], 1), -euler - 2 * log(2.0), 1e-13, 0);
   CHECK_CLOSE(tg_array_get_f64(out[0], 2), 1 - euler, 1e-13, 0);
-  tg_var *gg;
-  CHECK_STATUS(tg_grad(tg_sum(gr, -1, NULL, false), 1, &x, &gg), TG_ERR_NOTIMPL);
-  CHECK_ERROR_CONTAINS(tg_graph_error(g), "Elemwise{psi}");
+  CHECK_CLOSE(tg_array_get_f64(out[1], 0), z2, 1e-13, 0);         /* trigamma(1) = pi^2/6 */
+  CHECK_CLOSE(tg_array_get_f64(out[1], 1), 3 * z2, 1e-13, 0);     /* trigamma(1/2) = pi^2/2 */
+  CHECK_CLOSE(tg_array_get_f64(out[1], 2), z2 - 1, 1e-13, 0);     /* trigamma(2) */
+  tg_var *g3;
+  CHECK_STATUS(tg_grad(tg_sum(gg, -1, NULL, false), 1, &x, &g3), TG_ERR_NOTIMPL);
+  CHECK_ERROR_CONTAINS(tg_graph_error(g), "Elemwise{trigamma}");
   tg_array_unref(out[0]);
+  tg_array_unref(out[1]);
   tg_array_unref(xa);
   tg_graph_free(g);
 }

@@ -105,6 +105,8 @@ TG_API tg_var *tg_erfcx(tg_var *a);
 TG_API tg_var *tg_gammaln(tg_var *a);
 /* digamma, the derivative of gammaln (-inf at +0, NaN at negative integers) */
 TG_API tg_var *tg_psi(tg_var *a);
+/* trigamma, the derivative of psi (+inf at 0 and the negative integers) */
+TG_API tg_var *tg_trigamma(tg_var *a);
 
 /* ---- rounding ---- */
 /* largest integer <= a */

@@ -4,8 +4,8 @@
    abs'(0) = 0 (sign), floor/ceil/round/trunc/sign have zero gradient, minimum/maximum give
    the gradient to every operand equal to the result (ties get it twice), a float switch
    condition gets zeros, comparisons and logical/bitwise ops are disconnected (bool
-   outputs). psi has no rule (its derivative is trigamma), so gammaln, whose rule is psi,
-   is differentiable once. */
+   outputs). trigamma has no rule (its derivative is polygamma(2, x), not a scalar op yet),
+   so psi is differentiable once and gammaln twice. */
 #include <math.h>
 
 #include "../ops/elemwise.h"
@@ -67,7 +67,8 @@ static tg_var *rule(tg_graph *g, int code, int i, tg_var *a, tg_var *b, tg_var *
     case TGS_erfc: return tg_neg(tg_mul(gz, tg_mul(K(M_2_SQRTPI), tg_exp(tg_neg(tg_sqr(a))))));
     case TGS_erfcx: return tg_mul(gz, tg_sub(tg_mul(tg_mul(a, z), K(2.0)), K(M_2_SQRTPI)));
     case TGS_gammaln: return tg_mul(gz, tg_psi(a));
-    case TGS_psi: *notimpl = true; return NULL; /* needs trigamma */
+    case TGS_psi: return tg_mul(gz, tg_trigamma(a));
+    case TGS_trigamma: *notimpl = true; return NULL; /* needs polygamma(2, x) */
     case TGS_switch:
       if (i == 0) return tg_zeros_like(a); /* a float condition: zero, as Theano */
       /* zeros shaped from z, not gz, so a Lop never needs its eval point's shape */
@@ -87,9 +88,9 @@ bool tgi_elemwise_grad(tg_graph *g, const tg_node *nd, tg_var *const *out_grads,
     if (!tg_dtype_is_float(x[i]->type.dtype)) continue;
     bool notimpl = false;
     tg_var *gi = rule(g, nd->op->code, i, x[0], x[1], x[2], nd->out[0], gz, &notimpl);
-    if (notimpl) { /* psi only, so far */
+    if (notimpl) { /* trigamma only, so far */
       tgi_gfail(g, TG_ERR_NOTIMPL, "grad: Elemwise{%s} has no gradient yet (it needs "
-                "trigamma, which tgraph does not have)", tgi_scalar_ops[nd->op->code].name);
+                "polygamma(2, x), which tgraph does not have)", tgi_scalar_ops[nd->op->code].name);
       return false;
     }
     if (!gi) {

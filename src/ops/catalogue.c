@@ -27,14 +27,14 @@
 #define GR_R_SWITCH "yes"
 #define GR_R_CAST "yes"
 /* exceptions to the rule's column: piecewise-constant ops (gradient zero, as Theano),
-   psi (its gradient needs trigamma, which does not exist yet) and so gammaln, whose
-   gradient is psi (first order only) */
+   trigamma (its gradient needs polygamma(2, x), not a scalar op yet) and so psi, whose
+   gradient is trigamma (first order only) */
 #define GR_ZERO(c) \
   ((c) == TGS_sign || (c) == TGS_floor || (c) == TGS_ceil || (c) == TGS_round || \
    (c) == TGS_trunc || (c) == TGS_floor_div)
 #define GRAD_COL(name, rule)                                                     \
-  (TGS_##name == TGS_psi       ? "no (needs trigamma)"                          \
-   : TGS_##name == TGS_gammaln ? "yes (first order)"                            \
+  (TGS_##name == TGS_trigamma  ? "no (needs polygamma(2, x))"                   \
+   : TGS_##name == TGS_psi     ? "yes (first order)"                            \
    : GR_ZERO(TGS_##name)       ? "yes (zero)"                                   \
                                : GR_##rule)
 

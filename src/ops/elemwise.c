@@ -278,7 +278,7 @@ tg_var *tg_cast(tg_var *a, tg_dtype dt) {
 B1(neg) B1(abs) B1(sign) B1(sqr) B1(reciprocal) B1(exp) B1(exp2) B1(expm1) B1(log) B1(log2)
 B1(log10) B1(log1p) B1(sqrt) B1(sin) B1(cos) B1(tan) B1(arcsin) B1(arccos) B1(arctan) B1(sinh)
 B1(cosh) B1(tanh) B1(arcsinh) B1(arccosh) B1(arctanh) B1(sigmoid) B1(softplus) B1(erf) B1(erfc)
-B1(erfcx) B1(gammaln) B1(psi) B1(floor) B1(ceil) B1(round) B1(trunc) B1(isnan) B1(isinf)
+B1(erfcx) B1(gammaln) B1(psi) B1(trigamma) B1(floor) B1(ceil) B1(round) B1(trunc) B1(isnan) B1(isinf)
 B1(isfinite) B1(logical_not) B1(invert)
 B2(add) B2(sub) B2(mul) B2(true_div) B2(floor_div) B2(mod) B2(pow) B2(minimum) B2(maximum)
 B2(arctan2) B2(lt) B2(gt) B2(le) B2(ge) B2(eq) B2(neq) B2(logical_and) B2(logical_or)

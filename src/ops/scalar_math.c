@@ -72,3 +72,31 @@ double tgs_psi(double x) {
              f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
   return r + log(x) - 0.5 / x + t;
 }
+
+/* Trigamma, psi's derivative: reflection for negatives, recurrence up to 10, then the
+   asymptotic series 1/x + 1/(2x^2) + sum B_2k / x^(2k+1). Poles (+inf) at 0 and the
+   negative integers, as scipy.special.polygamma(1, x). */
+double tgs_trigamma(double x) {
+  if (isnan(x)) return x;
+  if (x == INFINITY) return 0;
+  if (x == -INFINITY) return NAN;
+  if (x <= 0 && floor(x) == x) return INFINITY;
+  double r = 0, sign = 1;
+  if (x < 0) {
+    /* trigamma(x) = -trigamma(1 - x) + pi^2 / sin^2(pi x); sin^2 has period 1 */
+    const double pi = 3.14159265358979323846;
+    double s = sin(pi * (x - floor(x)));
+    r = pi * pi / (s * s);
+    sign = -1;
+    x = 1 - x;
+  }
+  double t = 0;
+  while (x < 10) {
+    t += 1 / (x * x);
+    x += 1;
+  }
+  double f = 1 / (x * x);
+  t += 1 / x + f / 2 + f / x * (1.0 / 6 + f * (-1.0 / 30 + f * (1.0 / 42 + f * (-1.0 / 30 +
+       f * (5.0 / 66 + f * (-691.0 / 2730 + f * (7.0 / 6)))))));
+  return r + sign * t;
+}

@@ -98,7 +98,7 @@ FLOAT_FUNCS = {
     "erf": vec(math.erf), "erfc": vec(math.erfc), "gammaln": vec(lgamma),
     "erfcx": lambda x: np.array([erfcx(v) for v in np.ravel(np.asarray(x, np.float64))],
                                 dtype=object).reshape(np.shape(x)),
-    "psi": None,
+    "psi": None, "trigamma": None,
 }
 
 # Broadcasting patterns: per operand (static dims for tg_tensor, runtime shape).
