@@ -19,6 +19,11 @@ bool tgx_axis(tg_graph *g, const char *name, int nd, int *axis, bool allow_none)
 
 /* True for the integer dtypes and bool. */
 bool tgx_is_intlike(tg_dtype dt);
+/* For ops with params[0] = an axis or TGX_NONE (flatten first) and one output shaped like
+   the input (or flat): "Name{axis=k}" / "Name{axis=None}", and the matching shape rule. */
+void tgx_axis_describe(const tg_op *op, char *buf, size_t n);
+bool tgx_axis_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_dims,
+                          tg_var **const *out_dims);
 
 /* The output array: a new one of (dt, ndim, shape) when given is NULL, else given after
    checking its shape. NULL with err set ("name: ...") on failure. */

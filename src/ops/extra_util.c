@@ -199,3 +199,21 @@ const tgi_op_info tgi_catalogue_extra[] = {
      "internal: bincount's length (for shape graphs)"},
 };
 const int tgi_catalogue_extra_n = (int)(sizeof tgi_catalogue_extra / sizeof tgi_catalogue_extra[0]);
+
+void tgx_axis_describe(const tg_op *op, char *buf, size_t n) {
+  if (op->params[0] == TGX_NONE) snprintf(buf, n, "%s{axis=None}", op->cls->name);
+  else snprintf(buf, n, "%s{axis=%lld}", op->cls->name, (long long)op->params[0]);
+}
+
+bool tgx_axis_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_dims,
+                          tg_var **const *out_dims) {
+  int r = nd->in[0]->type.ndim;
+  if (nd->op->params[0] != TGX_NONE) {
+    for (int d = 0; d < r; d++) out_dims[0][d] = in_dims[0][d];
+    return true;
+  }
+  tg_var *n = tgi_dim_const(g, 1); /* flattened: the product of the dims */
+  for (int d = 0; d < r && n; d++) n = tg_mul(n, in_dims[0][d]);
+  out_dims[0][0] = n;
+  return n != NULL;
+}

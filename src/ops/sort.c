@@ -113,38 +113,20 @@ static tg_status sort_perform(const tg_op *op, int n_in, tg_array *const *in, in
   return TG_OK;
 }
 
-static void sort_describe(const tg_op *op, char *buf, size_t n) {
-  if (op->params[0] == TGX_NONE) snprintf(buf, n, "%s{axis=None}", op->cls->name);
-  else snprintf(buf, n, "%s{axis=%lld}", op->cls->name, (long long)op->params[0]);
-}
-
-static bool sort_infer_shape(tg_graph *g, const tg_node *nd, tg_var **const *in_dims,
-                             tg_var **const *out_dims) {
-  int r = nd->in[0]->type.ndim;
-  if (nd->op->params[0] != TGX_NONE) {
-    for (int d = 0; d < r; d++) out_dims[0][d] = in_dims[0][d];
-    return true;
-  }
-  tg_var *n = tgi_dim_const(g, 1);
-  for (int d = 0; d < r && n; d++) n = tg_mul(n, in_dims[0][d]);
-  out_dims[0][0] = n;
-  return n != NULL;
-}
-
 static const tg_op_class sort_class = {
     .name = "Sort",
     .infer = sort_infer,
     .perform = sort_perform,
-    .describe = sort_describe,
-    .infer_shape = sort_infer_shape,
+    .describe = tgx_axis_describe,
+    .infer_shape = tgx_axis_infer_shape,
     .grad = tgx_sort_grad,
 };
 static const tg_op_class argsort_class = {
     .name = "Argsort",
     .infer = sort_infer,
     .perform = sort_perform,
-    .describe = sort_describe,
-    .infer_shape = sort_infer_shape,
+    .describe = tgx_axis_describe,
+    .infer_shape = tgx_axis_infer_shape,
     .grad = tgx_grad_none,
 };
 
