@@ -71,6 +71,7 @@ static bool build(tg_function *f, tg_graph *g, tg_node **order, int64_t n_order,
     ins->in = tgi_arena_alloc(fg, sizeof(int) * (size_t)(nd->n_in ? nd->n_in : 1));
     ins->out = tgi_arena_alloc(fg, sizeof(int) * (size_t)nd->n_out);
     if (!op || !cn || !ins->in || !ins->out) return false;
+    if (op->cls->retain && !op->cls->retain(op, fg)) return false;
     cn->in = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(nd->n_in ? nd->n_in : 1));
     cn->out = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)nd->n_out);
     if (!cn->in || !cn->out) return false;

@@ -7,9 +7,14 @@
 
 #include "../ops/op.h"
 
+/* A native kernel for one instruction, with perform's contract (src/backend/cpu/). */
+typedef tg_status (*tgi_kernel_fn)(const tg_op *op, int n_in, tg_array *const *in, int n_out,
+                                   tg_array **out, tgi_err *err);
+
 typedef struct tgi_instr {
   const tg_op *op;
   const tg_node *node;
+  tgi_kernel_fn kernel;  /* native code for this node, or NULL: op->cls->perform */
   int n_in, n_out;
   int *in, *out;     /* slot indices */
   int n_free;

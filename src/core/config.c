@@ -7,8 +7,9 @@
    key takes its value from a fixed list of choices, so a value is always one of the static
    strings of that list: tg_config_get hands out a pointer that stays valid and unchanged
    forever, even while another thread calls tg_config_set (it then simply names the older
-   value). A free-form key (a path, say) would have to intern its values (allocate, never
-   free) to keep that promise. */
+   value). A free-form key (a path, a list of rewrite names; choices NULL) keeps that
+   promise by interning its values: each distinct value is copied once into a list that is
+   never freed (bounded by the number of distinct values a program sets). */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,10 +27,26 @@ typedef struct {
 } entry;
 
 static const char *const floatx_choices[] = {"float64", "float32", NULL};
+static const char *const mode_choices[] = {"FAST_RUN", "FAST_COMPILE", NULL};
+static const char *const bool_choices[] = {"False", "True", NULL};
+static const char *const linker_choices[] = {"native", "ref", NULL};
 
 static entry table[] = {
     {"floatX", "float64", "dtype of variables made with TG_FLOATX (float64 or float32)",
      floatx_choices, NULL, NULL},
+    {"mode", "FAST_RUN", "default compilation mode: FAST_RUN (all rewrites) or FAST_COMPILE "
+     "(merge and constant folding only)", mode_choices, NULL, NULL},
+    {"optimizer_excluding", "", "rewrites or tags to switch off, separated by ':' "
+     "(\"fusion:local_log1p\")", NULL, NULL, NULL},
+    {"optimizer_including", "", "rewrites or tags to switch on beyond the mode's, separated "
+     "by ':'", NULL, NULL, NULL},
+    {"optimizer_verbose", "False", "print each rewrite applied (name, before, after) to stderr",
+     bool_choices, NULL, NULL},
+    {"linker", "native", "backend: native (generated C, reference fallback) or ref (the "
+     "reference backend only)", linker_choices, NULL, NULL},
+    {"cc", "", "C compiler for the native backend (default: $CC, else cc)", NULL, NULL, NULL},
+    {"compiledir", "", "cache directory of compiled kernels (default: $XDG_CACHE_HOME/tgraph, "
+     "else ~/.cache/tgraph)", NULL, NULL, NULL},
 };
 #define NKEYS ((int)(sizeof table / sizeof table[0]))
 
@@ -58,8 +75,33 @@ static entry *find_nocase(const char *s, size_t n) {
   return NULL;
 }
 
-/* The static choice equal to the n bytes at s, or NULL if e does not accept that value. */
+/* Interned values of free-form keys: a list never freed, guarded by intern_mu. */
+typedef struct interned {
+  struct interned *next;
+  char s[];
+} interned;
+static interned *intern_list;
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The interned copy of the n bytes at s; NULL when out of memory. */
+static const char *intern_n(const char *s, size_t n) {
+  pthread_mutex_lock(&intern_mu);
+  interned *it = intern_list;
+  while (it && !(strlen(it->s) == n && strncmp(it->s, s, n) == 0)) it = it->next;
+  if (!it && (it = tgi_malloc(sizeof *it + n + 1)) != NULL) {
+    memcpy(it->s, s, n);
+    it->s[n] = 0;
+    it->next = intern_list;
+    intern_list = it;
+  }
+  pthread_mutex_unlock(&intern_mu);
+  return it ? it->s : NULL;
+}
+
+/* The static choice equal to the n bytes at s, or NULL if e does not accept that value.
+   Free-form keys accept any value without a comma (the TGRAPH_FLAGS separator). */
 static const char *choice_n(const entry *e, const char *s, size_t n) {
+  if (!e->choices) return memchr(s, ',', n) || memchr(s, 0, n) ? NULL : intern_n(s, n);
   for (const char *const *c = e->choices; *c; c++)
     if (strlen(*c) == n && strncmp(*c, s, n) == 0) return *c;
   return NULL;
@@ -69,6 +111,10 @@ static const char *choice_n(const entry *e, const char *s, size_t n) {
 static void choices_str(const entry *e, char *buf, size_t n) {
   size_t k = 0;
   buf[0] = 0;
+  if (!e->choices) {
+    snprintf(buf, n, "any text without a comma");
+    return;
+  }
   for (const char *const *c = e->choices; *c && k < n; c++)
     k += (size_t)snprintf(buf + k, n - k, "%s%s", c == e->choices ? "" : c[1] ? ", " : " or ",
                           *c);
@@ -175,6 +221,8 @@ tg_status tg_config_set(const char *key, const char *value) {
     return tgi_fail(TG_ERR_ARG, "tg_config_set: unknown key '%s'", key ? key : "(null)");
   }
   const char *c = value ? choice_n(e, value, strlen(value)) : NULL;
+  if (!c && value && !e->choices && !strchr(value, ','))
+    return tgi_fail(TG_ERR_NOMEM, "tg_config_set: out of memory storing %s", e->key);
   if (!c) {
     char want[128];
     choices_str(e, want, sizeof want);

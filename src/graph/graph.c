@@ -53,8 +53,22 @@ tg_graph *tg_graph_new(void) {
   return g;
 }
 
+bool tgi_graph_own(tg_graph *g, void *p, void (*release)(void *p)) {
+  tgi_owned *o = tgi_arena_alloc(g, sizeof *o);
+  if (!o) {
+    release(p);
+    return false;
+  }
+  o->p = p;
+  o->release = release;
+  o->next = g->owned;
+  g->owned = o;
+  return true;
+}
+
 void tg_graph_free(tg_graph *g) {
   if (!g) return;
+  for (tgi_owned *o = g->owned; o; o = o->next) o->release(o->p);
   for (tg_var *v = g->consts; v; v = v->next_const) {
     tg_array_unref(v->value);
     tgi_shared_unref(v->shared);

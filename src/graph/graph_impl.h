@@ -57,6 +57,9 @@ struct tg_var {
                           their values */
   int64_t id;          /* creation order within the graph */
   void *aux;           /* scratch pointer for traversals (clone map, ...) */
+  tg_var *default_update; /* TGV_SHARED: the expression a compiled function uses as this
+                             variable's update when it is not updated explicitly (random
+                             streams' states), or NULL */
 };
 
 struct tg_node {
@@ -69,13 +72,26 @@ struct tg_node {
 
 typedef struct tgi_chunk tgi_chunk;
 
+/* Something outside the arena a graph keeps alive (an op's inner graph or compiled inner
+   function): released by `release(p)` when the graph is freed. */
+typedef struct tgi_owned {
+  struct tgi_owned *next;
+  void *p;
+  void (*release)(void *p);
+} tgi_owned;
+
 struct tg_graph {
   tgi_chunk *chunks;   /* arena */
   tgi_err err;         /* sticky first error */
   int64_t n_nodes, n_vars;
   tg_var *consts;
+  tgi_owned *owned;
 };
 
+/* Make g call release(p) when it is freed (after its arena's other owners, in reverse
+   order of registration). On failure (NOMEM recorded on g) release(p) is called at once
+   and false returned, so the caller never leaks p. */
+bool tgi_graph_own(tg_graph *g, void *p, void (*release)(void *p));
 /* Arena allocation (zeroed, 16-byte aligned); NULL and a NOMEM error on g when it fails. */
 void *tgi_arena_alloc(tg_graph *g, size_t n);
 /* Record the first error on g and return NULL, for builders' `return tgi_gfail(...)`. */

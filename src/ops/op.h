@@ -33,7 +33,15 @@ struct tg_op_class {
      positions, disconnected paths). Returns false after recording an error on g. A NULL
      rule means the op has no gradient: tg_grad through it is an error naming the op. */
   bool (*grad)(tg_graph *g, const tg_node *nd, tg_var *const *out_grads, tg_var **in_grads);
+  /* For ops whose params point at objects outside the graph (an inner function): called
+     when op is copied into graph dst (compiling clones ops), to take a reference for dst
+     (tgi_graph_own). Returns false after recording an error on dst. NULL: nothing to do. */
+  bool (*retain)(const tg_op *op, tg_graph *dst);
+  /* Flags: TGI_OP_IMPURE (random draws, I/O: never constant-folded or merged). */
+  unsigned flags;
 };
+
+enum { TGI_OP_IMPURE = 1u };
 
 /* The gradient gz of a broadcasting op's output, summed back to the type of input x:
    extra leading dims are summed away, dims static 1 in x summed with keepdims, and the
