@@ -50,6 +50,11 @@ TG_API int tg_function_n_inputs(const tg_function *f);
 TG_API int tg_function_n_outputs(const tg_function *f);
 /* Number of Apply nodes the function runs. */
 TG_API int64_t tg_function_n_nodes(const tg_function *f);
+/* Number of distinct rewrites applied while compiling f (see tg_function_rewrite). */
+TG_API int tg_function_n_rewrites(const tg_function *f);
+/* Name of the i-th rewrite applied while compiling f, and in *count (may be NULL) how many
+   times it was applied; NULL when i is out of range. */
+TG_API const char *tg_function_rewrite(const tg_function *f, int i, int64_t *count);
 /* debugprint of the compiled graph. */
 TG_API tg_status tg_function_debugprint(const tg_function *f, FILE *fp);
 /* Graphviz DOT of the compiled graph. */

@@ -4,30 +4,70 @@
    so that tg_function_call (call.c) can run many calls at once over private frames. */
 #include <stdio.h>
 
+#include "../rewrite/rewrite.h"
 #include "function_impl.h"
 
 static const char *vname(const tg_var *v) { return v->name ? v->name : "<unnamed>"; }
 
-/* Clone var v of the source graph into f->g, once; returns its slot or -1. */
-static int clone_var(tg_function *f, int32_t *slot_of, tg_var *v) {
-  if (slot_of[v->id] >= 0) return slot_of[v->id];
+/* Clone var v of the source graph into fg, once (map: source id -> clone). */
+static tg_var *clone_var(tg_graph *fg, tg_var **map, tg_var *v) {
+  if (map[v->id]) return map[v->id];
   tg_var *c;
   if (v->kind == TGV_CONSTANT) {
-    c = tgi_const_new(f->g, v->value, v->weak);
+    c = tgi_const_new(fg, v->value, v->weak);
+    if (c) c->type = (tg_type){v->type.dtype, v->type.ndim, NULL};
+    if (c && v->type.ndim) {
+      c->type.shape = tgi_arena_alloc(fg, sizeof(int64_t) * (size_t)v->type.ndim);
+      if (!c->type.shape) return NULL;
+      memcpy(c->type.shape, v->type.shape, sizeof(int64_t) * (size_t)v->type.ndim);
+    }
   } else {
-    c = tgi_var_new(f->g, v->kind, &v->type, v->name);
+    c = tgi_var_new(fg, v->kind, &v->type, v->name);
     if (c && v->kind == TGV_SHARED) { /* the clone shares the store */
       c->shared = tgi_shared_ref(v->shared);
-      c->next_const = f->g->consts;
-      f->g->consts = c;
+      c->next_const = fg->consts;
+      fg->consts = c;
     }
   }
-  if (!c) return -1;
+  if (!c) return NULL;
   c->weak = v->weak;
-  int s = f->n_slots++;
-  f->slot_var[s] = c;
-  slot_of[v->id] = s;
-  return s;
+  return map[v->id] = c;
+}
+
+/* Copy the nodes of order[] into fg. */
+static bool clone_nodes(tg_graph *fg, tg_node **order, int64_t n_order, tg_var **map) {
+  for (int64_t k = 0; k < n_order; k++) {
+    tg_node *nd = order[k];
+    tg_op *op = tgi_op_new(fg, nd->op->cls, nd->op->code, nd->op->dtype, nd->op->n_params,
+                           nd->op->params);
+    tg_node *cn = tgi_arena_alloc(fg, sizeof *cn);
+    if (!op || !cn) return false;
+    if (op->cls->retain && !op->cls->retain(op, fg)) return false;
+    cn->in = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(nd->n_in ? nd->n_in : 1));
+    cn->out = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)nd->n_out);
+    if (!cn->in || !cn->out) return false;
+    cn->op = op;
+    cn->n_in = nd->n_in;
+    cn->n_out = nd->n_out;
+    cn->id = fg->n_nodes++;
+    for (int i = 0; i < nd->n_in; i++)
+      if (!(cn->in[i] = clone_var(fg, map, nd->in[i]))) return false;
+    for (int i = 0; i < nd->n_out; i++) {
+      if (!(cn->out[i] = clone_var(fg, map, nd->out[i]))) return false;
+      cn->out[i]->owner = cn;
+      cn->out[i]->index = i;
+    }
+  }
+  return true;
+}
+
+/* Slot of v, giving it the next one on first sight. */
+static int slot(tg_function *f, int32_t *slot_of, tg_var *v) {
+  if (slot_of[v->id] < 0) {
+    slot_of[v->id] = f->n_slots;
+    f->slot_var[f->n_slots++] = v;
+  }
+  return slot_of[v->id];
 }
 
 /* Slots of the given kind, as a list in the function's arena. */
@@ -40,11 +80,22 @@ static int *slots_of_kind(tg_function *f, int kind, int *n) {
   return l;
 }
 
-static bool build(tg_function *f, tg_graph *g, tg_node **order, int64_t n_order, int n_in,
-                  tg_var *const *inputs, int n_out, tg_var *const *outputs, int n_upd,
-                  tg_var *const *upd_var, tg_var *const *upd_expr, int32_t *slot_of) {
+/* Lay out the private graph (inputs pin[], roots: outputs then update values) as slots and
+   an instruction list in order, with each intermediate slot freed at its last use. */
+static bool layout(tg_function *f, int n_in, tg_var *const *pin, int n_out, int n_upd,
+                   tg_var *const *roots, tg_var *const *upd_var) {
   tg_graph *fg = f->g;
-  size_t nv = (size_t)g->n_vars;
+  size_t nv = (size_t)fg->n_vars, nn = (size_t)fg->n_nodes;
+  uint8_t *stop = tgi_calloc(nv ? nv : 1, 1);
+  int32_t *slot_of = tgi_malloc(sizeof(int32_t) * (nv ? nv : 1));
+  tg_node **order = tgi_malloc(sizeof(tg_node *) * (nn ? nn : 1));
+  bool ok = stop && slot_of && order;
+  int64_t n_order = 0;
+  if (ok) {
+    for (int i = 0; i < n_in; i++) stop[pin[i]->id] = 1;
+    memset(slot_of, 0xff, sizeof(int32_t) * nv);
+    ok = (n_order = tgi_topo(fg, n_out + n_upd, roots, stop, order)) >= 0;
+  }
   f->slot_var = tgi_arena_alloc(fg, sizeof(tg_var *) * (nv ? nv : 1));
   f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(n_order ? n_order : 1));
   f->in_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_in ? n_in : 1));
@@ -54,62 +105,40 @@ static bool build(tg_function *f, tg_graph *g, tg_node **order, int64_t n_order,
   f->upd_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_upd ? n_upd : 1));
   f->upd_vars = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(n_upd ? n_upd : 1));
   int64_t *last = tgi_arena_alloc(fg, sizeof(int64_t) * (nv ? nv : 1));
-  if (!f->slot_var || !f->code || !f->in_slots || !f->out_slots || !f->in_vars ||
-      !f->out_vars || !f->upd_slots || !f->upd_vars || !last)
-    return false;
-  for (int i = 0; i < n_in; i++) {
-    if ((f->in_slots[i] = clone_var(f, slot_of, inputs[i])) < 0) return false;
-    f->in_vars[i] = f->slot_var[f->in_slots[i]];
-    f->in_vars[i]->kind = TGV_INPUT; /* a cut point is an input of the clone */
+  ok = ok && f->slot_var && f->code && f->in_slots && f->out_slots && f->in_vars &&
+       f->out_vars && f->upd_slots && f->upd_vars && last;
+  for (int i = 0; ok && i < n_in; i++) {
+    f->in_slots[i] = slot(f, slot_of, pin[i]);
+    f->in_vars[i] = pin[i];
   }
-  for (int64_t k = 0; k < n_order; k++) {
+  for (int64_t k = 0; ok && k < n_order; k++) {
     tg_node *nd = order[k];
     tgi_instr *ins = &f->code[f->n_instr++];
-    tg_op *op = tgi_op_new(fg, nd->op->cls, nd->op->code, nd->op->dtype, nd->op->n_params,
-                           nd->op->params);
-    tg_node *cn = tgi_arena_alloc(fg, sizeof *cn);
     ins->in = tgi_arena_alloc(fg, sizeof(int) * (size_t)(nd->n_in ? nd->n_in : 1));
     ins->out = tgi_arena_alloc(fg, sizeof(int) * (size_t)nd->n_out);
-    if (!op || !cn || !ins->in || !ins->out) return false;
-    if (op->cls->retain && !op->cls->retain(op, fg)) return false;
-    cn->in = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(nd->n_in ? nd->n_in : 1));
-    cn->out = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)nd->n_out);
-    if (!cn->in || !cn->out) return false;
-    cn->op = op;
-    cn->n_in = nd->n_in;
-    cn->n_out = nd->n_out;
-    cn->id = fg->n_nodes++;
-    ins->op = op;
-    ins->node = cn;
+    if (!(ok = ins->in && ins->out)) break;
+    ins->op = nd->op;
+    ins->node = nd;
     ins->n_in = nd->n_in;
     ins->n_out = nd->n_out;
-    for (int i = 0; i < nd->n_in; i++) {
-      int s = clone_var(f, slot_of, nd->in[i]);
-      if (s < 0) return false;
-      ins->in[i] = s;
-      cn->in[i] = f->slot_var[s];
-      last[s] = k;
-    }
-    for (int i = 0; i < nd->n_out; i++) {
-      int s = clone_var(f, slot_of, nd->out[i]);
-      if (s < 0) return false;
-      ins->out[i] = s;
-      cn->out[i] = f->slot_var[s];
-      cn->out[i]->owner = cn;
-      cn->out[i]->index = i;
-      last[s] = k; /* an unused output dies where it is made */
-    }
+    for (int i = 0; i < nd->n_in; i++) last[ins->in[i] = slot(f, slot_of, nd->in[i])] = k;
+    /* an unused output dies where it is made */
+    for (int i = 0; i < nd->n_out; i++) last[ins->out[i] = slot(f, slot_of, nd->out[i])] = k;
   }
-  for (int i = 0; i < n_out; i++) {
-    if ((f->out_slots[i] = clone_var(f, slot_of, outputs[i])) < 0) return false;
-    f->out_vars[i] = f->slot_var[f->out_slots[i]];
+  for (int i = 0; ok && i < n_out; i++) {
+    f->out_slots[i] = slot(f, slot_of, roots[i]);
+    f->out_vars[i] = roots[i];
   }
-  for (int i = 0; i < n_upd; i++) {
-    int s = clone_var(f, slot_of, upd_var[i]);
-    if (s < 0 || (f->upd_slots[i] = clone_var(f, slot_of, upd_expr[i])) < 0) return false;
-    f->upd_vars[i] = f->slot_var[s];
+  for (int i = 0; ok && i < n_upd; i++) {
+    f->upd_slots[i] = slot(f, slot_of, roots[n_out + i]);
+    f->upd_vars[i] = upd_var[i];
+    slot(f, slot_of, upd_var[i]);
   }
   f->n_upd = n_upd;
+  tgi_free(stop);
+  tgi_free(slot_of);
+  tgi_free(order);
+  if (!ok) return false;
   /* free lists: intermediates only; inputs, constants, shared values, outputs and update
      values are never freed before the end of the call */
   bool *keep = tgi_arena_alloc(fg, (size_t)f->n_slots + 1);
@@ -135,6 +164,39 @@ static bool build(tg_function *f, tg_graph *g, tg_node **order, int64_t n_order,
       ins->free[ins->n_free++] = s;
     }
   return true;
+}
+
+/* Run the rewrites the options and configuration select over the private graph; roots
+   are updated in place. */
+static bool rewrite(tg_function *f, const tg_options *o, int n_in, tg_var *const *pin,
+                    int n_roots, tg_var **roots) {
+  char inc[600], exc[600];
+  const char *ci = tg_config_get("optimizer_including"), *ce = tg_config_get("optimizer_excluding");
+  snprintf(inc, sizeof inc, "%s%s%s", ci, *ci && o && o->including[0] ? ":" : "",
+           o ? o->including : "");
+  snprintf(exc, sizeof exc, "%s%s%s", ce, *ce && o && o->excluding[0] ? ":" : "",
+           o ? o->excluding : "");
+  const char *mode = o && o->mode[0] ? o->mode : tg_config_get("mode");
+  bool trace = o && o->verbose >= 0 ? o->verbose : !strcmp(tg_config_get("optimizer_verbose"), "True");
+  int nr = tgi_rewrite_count();
+  uint8_t *on = tgi_calloc((size_t)nr + 1, 1);
+  f->fired = tgi_arena_alloc(f->g, sizeof(int64_t) * (size_t)(nr + 1));
+  f->n_rewrites = nr;
+  if (!on || !f->fired) {
+    tgi_free(on);
+    return false;
+  }
+  tgi_err e = {0};
+  if (!tgi_rewrite_select(mode, inc, exc, on, &e)) {
+    tgi_free(on);
+    return tgi_gfail(f->g, e.status, "function: %s", e.msg), false;
+  }
+  tgi_fgraph fgr;
+  bool ok = tgi_fgraph_init(&fgr, f->g, n_in, pin, n_roots, roots) &&
+            tgi_rewrite_run(&fgr, on, f->fired, trace);
+  tgi_fgraph_free(&fgr);
+  tgi_free(on);
+  return ok;
 }
 
 /* Argument checks that need no allocation; NULL after recording an error. */
@@ -245,42 +307,123 @@ static bool check_reach(tg_graph *g, tg_node **order, int64_t n, int n_roots,
   return ok;
 }
 
+/* Add the default updates (random streams' states) of the shared variables the nodes in
+   order[] read that are not updated explicitly. Returns how many were added, -1 on NOMEM. */
+static int add_default_updates(tg_graph *g, tg_node **order, int64_t n, int n_roots,
+                               tg_var **roots, tgi_pairs *upd, const tg_options *o) {
+  int added = 0;
+  for (int64_t k = 0; k <= n; k++) {
+    int m = k < n ? order[k]->n_in : n_roots;
+    for (int i = 0; i < m; i++) {
+      tg_var *v = k < n ? order[k]->in[i] : roots[i];
+      if (v->kind != TGV_SHARED || !v->default_update) continue;
+      bool have = false;
+      for (int j = 0; j < upd->n && !have; j++) have = upd->a[j] == v;
+      if (have) continue;
+      tg_var *e = v->default_update;
+      if (o && o->givens.n &&
+          !tgi_clone_replace(g, 1, &e, o->givens.n, o->givens.a, o->givens.b, &e))
+        return -1;
+      if (upd->n == upd->cap) {
+        int cap = upd->cap ? upd->cap * 2 : 8;
+        tg_var **a = tgi_realloc(upd->a, sizeof *a * (size_t)cap);
+        if (a) upd->a = a;
+        tg_var **b = a ? tgi_realloc(upd->b, sizeof *b * (size_t)cap) : NULL;
+        if (!b) return -1;
+        upd->b = b;
+        upd->cap = cap;
+      }
+      upd->a[upd->n] = v;
+      upd->b[upd->n++] = e;
+      added++;
+    }
+  }
+  return added;
+}
+
 tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n_out,
                              tg_var *const *outputs, const tg_options *opts) {
   if (!g) return tgi_fail(TG_ERR_ARG, "tg_function_new: graph is NULL"), NULL;
   if (g->err.status != TG_OK) return NULL; /* the graph already failed; keep its error */
   if (!check_args(g, n_in, inputs, n_out, outputs, opts)) return NULL;
-  int n_upd = opts ? opts->updates.n : 0, n_giv = opts ? opts->givens.n : 0;
-  int n_roots = n_out + n_upd;
-  /* roots: outputs then update expressions, after givens */
-  tg_var **roots = tgi_malloc(sizeof(tg_var *) * (size_t)(n_roots ? n_roots : 1));
-  if (!roots) return tgi_gfail(g, TG_ERR_NOMEM, "out of memory compiling a function");
-  for (int i = 0; i < n_out; i++) roots[i] = outputs[i];
-  for (int i = 0; i < n_upd; i++) roots[n_out + i] = opts->updates.b[i];
-  if (n_giv && !tgi_clone_replace(g, n_roots, roots, n_giv, opts->givens.a, opts->givens.b, roots)) {
-    tgi_free(roots);
-    return NULL;
-  }
-  size_t nv = (size_t)g->n_vars;
-  bool *is_input = tgi_calloc(nv ? nv : 1, sizeof(bool));
-  uint8_t *stop = tgi_calloc(nv ? nv : 1, 1);
-  tg_node **order = tgi_malloc(sizeof(tg_node *) * (size_t)(g->n_nodes ? g->n_nodes : 1));
-  int32_t *slot_of = tgi_malloc(sizeof(int32_t) * (nv ? nv : 1));
-  tg_function *f = tgi_calloc(1, sizeof *f);
-  tg_graph *fg = tg_graph_new();
+  int n_giv = opts ? opts->givens.n : 0;
+  /* updates: the explicit ones (after givens), then default updates found while ordering */
+  tgi_pairs upd = {0, 0, NULL, NULL};
+  tg_var **roots = NULL;
+  bool *is_input = NULL;
+  uint8_t *stop = NULL;
+  tg_node **order = NULL;
+  tg_var **map = NULL, **pin = NULL, **proots = NULL, **pupd = NULL;
+  tg_function *f = NULL;
+  tg_graph *fg = NULL;
   int64_t n_order = -1;
-  bool ok = is_input && stop && order && slot_of && f && fg;
-  if (ok) {
-    for (int i = 0; i < n_in; i++) {
-      is_input[inputs[i]->id] = true;
-      stop[inputs[i]->id] = 1;
+  bool ok = true, nomem = false;
+  int n_exp = opts ? opts->updates.n : 0;
+  if (n_exp) {
+    upd.a = tgi_malloc(sizeof(tg_var *) * (size_t)n_exp);
+    upd.b = tgi_malloc(sizeof(tg_var *) * (size_t)n_exp);
+    if (!upd.a || !upd.b) {
+      nomem = true;
+    } else {
+      upd.n = upd.cap = n_exp;
+      memcpy(upd.a, opts->updates.a, sizeof(tg_var *) * (size_t)n_exp);
+      memcpy(upd.b, opts->updates.b, sizeof(tg_var *) * (size_t)n_exp);
     }
-    memset(slot_of, 0xff, sizeof(int32_t) * nv);
-    ok = (n_order = tgi_topo(g, n_roots, roots, stop, order)) >= 0;
   }
-  if (!ok) tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
-  ok = ok && check_reach(g, order, n_order, n_roots, roots, n_in, inputs, is_input,
-                         opts ? opts->on_unused_input : TGI_UNUSED_RAISE);
+  size_t nv = 0;
+  for (int round = 0; !nomem && ok; round++) {
+    int n_roots = n_out + upd.n;
+    tgi_free(roots);
+    if (!(roots = tgi_malloc(sizeof(tg_var *) * (size_t)(n_roots ? n_roots : 1)))) {
+      nomem = true;
+      break;
+    }
+    for (int i = 0; i < n_out; i++) roots[i] = outputs[i];
+    for (int i = 0; i < upd.n; i++) roots[n_out + i] = upd.b[i];
+    if (round == 0 && n_giv &&
+        !tgi_clone_replace(g, n_roots, roots, n_giv, opts->givens.a, opts->givens.b, roots)) {
+      ok = false;
+      break;
+    }
+    if (round == 0)
+      for (int i = 0; i < upd.n; i++) upd.b[i] = roots[n_out + i];
+    nv = (size_t)g->n_vars;
+    tgi_free(stop);
+    tgi_free(order);
+    stop = tgi_calloc(nv ? nv : 1, 1);
+    order = tgi_malloc(sizeof(tg_node *) * (size_t)(g->n_nodes ? g->n_nodes : 1));
+    if (!stop || !order) {
+      nomem = true;
+      break;
+    }
+    for (int i = 0; i < n_in; i++) stop[inputs[i]->id] = 1;
+    if ((n_order = tgi_topo(g, n_roots, roots, stop, order)) < 0) {
+      nomem = true;
+      break;
+    }
+    if (opts && opts->no_default_updates) break;
+    int added = add_default_updates(g, order, n_order, n_roots, roots, &upd, opts);
+    if (added < 0) nomem = g->err.status == TG_OK, ok = false;
+    if (added <= 0) break;
+  }
+  int n_upd = upd.n, n_roots = n_out + n_upd;
+  if (ok && !nomem) {
+    is_input = tgi_calloc(nv ? nv : 1, sizeof(bool));
+    map = tgi_calloc(nv ? nv : 1, sizeof(tg_var *));
+    pin = tgi_malloc(sizeof(tg_var *) * (size_t)(n_in ? n_in : 1));
+    proots = tgi_malloc(sizeof(tg_var *) * (size_t)(n_roots ? n_roots : 1));
+    pupd = tgi_malloc(sizeof(tg_var *) * (size_t)(n_upd ? n_upd : 1));
+    f = tgi_calloc(1, sizeof *f);
+    fg = tg_graph_new();
+    nomem = !is_input || !map || !pin || !proots || !pupd || !f || !fg;
+  }
+  if (nomem) tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
+  ok = ok && !nomem;
+  if (ok) {
+    for (int i = 0; i < n_in; i++) is_input[inputs[i]->id] = true;
+    ok = check_reach(g, order, n_order, n_roots, roots, n_in, inputs, is_input,
+                     opts ? opts->on_unused_input : TGI_UNUSED_RAISE);
+  }
   if (ok) {
     f->g = fg;
     f->n_in = n_in;
@@ -288,8 +431,15 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
     snprintf(f->name, sizeof f->name, "%s", opts && opts->name[0] ? opts->name : "<unnamed>");
     f->allow_input_downcast = opts && opts->allow_input_downcast;
     f->borrow_outputs = opts && opts->borrow_outputs;
-    ok = build(f, g, order, n_order, n_in, inputs, n_out, roots, n_upd,
-               opts ? opts->updates.a : NULL, roots + n_out, slot_of);
+    for (int i = 0; ok && i < n_in; i++) {
+      ok = (pin[i] = clone_var(fg, map, inputs[i])) != NULL;
+      if (ok) pin[i]->kind = TGV_INPUT; /* a cut point is an input of the clone */
+    }
+    ok = ok && clone_nodes(fg, order, n_order, map);
+    for (int i = 0; ok && i < n_roots; i++) ok = (proots[i] = clone_var(fg, map, roots[i])) != NULL;
+    for (int i = 0; ok && i < n_upd; i++) ok = (pupd[i] = clone_var(fg, map, upd.a[i])) != NULL;
+    ok = ok && rewrite(f, opts, n_in, pin, n_roots, proots) &&
+         layout(f, n_in, pin, n_out, n_upd, proots, pupd);
     if (ok && opts && opts->n_defaults) {
       f->defaults = tgi_arena_alloc(fg, sizeof(tg_array *) * (size_t)n_in);
       ok = f->defaults != NULL;
@@ -301,17 +451,27 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
         f->defaults[k] = c->value;
       }
     }
-    if (!ok) tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
+    if (!ok) {
+      if (fg->err.status != TG_OK)
+        tgi_err_set(&g->err, fg->err.status, "%s", fg->err.msg);
+      else
+        tgi_err_set(&g->err, TG_ERR_NOMEM, "out of memory compiling a function");
+    }
   }
   if (ok && pthread_mutex_init(&f->mu, NULL) != 0) {
     tgi_err_set(&g->err, TG_ERR_RUNTIME, "tg_function_new: cannot create a mutex");
     ok = false;
   }
+  tgi_free(upd.a);
+  tgi_free(upd.b);
   tgi_free(roots);
   tgi_free(is_input);
   tgi_free(stop);
   tgi_free(order);
-  tgi_free(slot_of);
+  tgi_free(map);
+  tgi_free(pin);
+  tgi_free(proots);
+  tgi_free(pupd);
   if (!ok) {
     tg_graph_free(fg);
     tgi_free(f);
@@ -339,4 +499,21 @@ const char *tg_function_error(const tg_function *f) {
   snprintf(copy, sizeof copy, "%s", f->err.status == TG_OK ? "" : f->err.msg);
   pthread_mutex_unlock(mu);
   return copy;
+}
+
+int tg_function_n_rewrites(const tg_function *f) {
+  if (!f || !f->fired) return 0;
+  int n = 0;
+  for (int i = 0; i < f->n_rewrites; i++) n += f->fired[i] > 0;
+  return n;
+}
+
+const char *tg_function_rewrite(const tg_function *f, int i, int64_t *count) {
+  if (!f || !f->fired || i < 0) return NULL;
+  for (int r = 0; r < f->n_rewrites; r++) {
+    if (f->fired[r] == 0 || i-- > 0) continue;
+    if (count) *count = f->fired[r];
+    return tgi_rewrite_get(r)->name;
+  }
+  return NULL;
 }

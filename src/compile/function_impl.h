@@ -31,6 +31,11 @@ typedef struct tgi_pairs {
 
 struct tg_options {
   char name[64];
+  char mode[16];         /* "" = the config's mode */
+  char including[256], excluding[256]; /* added to the config's lists */
+  int verbose;           /* -1 = the config's optimizer_verbose */
+  char linker[8];        /* "" = the config's linker */
+  bool no_default_updates;
   int on_unused_input;   /* TGI_UNUSED_* */
   bool allow_input_downcast;
   bool borrow_outputs;
@@ -57,6 +62,8 @@ struct tg_function {
   tg_var **upd_vars;      /* the shared variable (in g) each update replaces */
   tg_array **defaults;    /* per input: default value (a reference) or NULL */
   bool allow_input_downcast, borrow_outputs;
+  int64_t *fired;         /* per registered rewrite: times it was applied */
+  int n_rewrites;         /* entries of fired */
   pthread_mutex_t mu;     /* guards err */
   tgi_err err;            /* last failed call */
 };

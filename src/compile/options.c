@@ -6,7 +6,8 @@
 
 tg_options *tg_options_new(void) {
   tg_options *o = tgi_calloc(1, sizeof *o);
-  if (!o) tgi_fail(TG_ERR_NOMEM, "out of memory creating options");
+  if (!o) return tgi_fail(TG_ERR_NOMEM, "out of memory creating options"), NULL;
+  o->verbose = -1;
   return o;
 }
 
@@ -44,16 +45,46 @@ tg_status tg_options_set(tg_options *o, const char *key, const char *value) {
     return tgi_fail(TG_ERR_ARG, "tg_options_set: on_unused_input must be raise, warn or ignore, "
                     "not '%s'", value);
   }
+  if (strcmp(key, "mode") == 0) {
+    if (strcmp(value, "FAST_RUN") && strcmp(value, "FAST_COMPILE"))
+      return tgi_fail(TG_ERR_ARG, "tg_options_set: mode must be FAST_RUN or FAST_COMPILE, not "
+                      "'%.40s'", value);
+    strcpy(o->mode, value);
+    return TG_OK;
+  }
+  if (strcmp(key, "linker") == 0) {
+    if (strcmp(value, "native") && strcmp(value, "ref"))
+      return tgi_fail(TG_ERR_ARG, "tg_options_set: linker must be native or ref, not '%.40s'",
+                      value);
+    strcpy(o->linker, value);
+    return TG_OK;
+  }
+  char *list = !strcmp(key, "optimizer_including")   ? o->including
+               : !strcmp(key, "optimizer_excluding") ? o->excluding
+                                                     : NULL;
+  if (list) {
+    if (strlen(value) >= sizeof o->including)
+      return tgi_fail(TG_ERR_ARG, "tg_options_set: %s longer than %zu bytes", key,
+                      sizeof o->including - 1);
+    strcpy(list, value);
+    return TG_OK;
+  }
+  bool verbose = false;
   bool *flag = !strcmp(key, "allow_input_downcast") ? &o->allow_input_downcast
                : !strcmp(key, "borrow_outputs")     ? &o->borrow_outputs
+               : !strcmp(key, "no_default_updates") ? &o->no_default_updates
+               : !strcmp(key, "optimizer_verbose")  ? &verbose
                                                     : NULL;
   if (flag) {
     if (!parse_bool(value, flag))
       return tgi_fail(TG_ERR_ARG, "tg_options_set: %s must be true or false, not '%s'", key, value);
+    if (flag == &verbose) o->verbose = verbose;
     return TG_OK;
   }
   return tgi_fail(TG_ERR_ARG, "tg_options_set: unknown option '%s' (known: name, "
-                  "on_unused_input, allow_input_downcast, borrow_outputs)", key);
+                  "on_unused_input, allow_input_downcast, borrow_outputs, mode, linker, "
+                  "optimizer_including, optimizer_excluding, optimizer_verbose, "
+                  "no_default_updates)", key);
 }
 
 static tg_status push(tgi_pairs *p, tg_var *a, tg_var *b) {
