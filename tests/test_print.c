@@ -539,9 +539,24 @@ TEST(function_debugprint_and_dot) {
   tg_graph *g = tg_graph_new();
   tg_var *x = tg_vector(g, "x", TG_FLOAT64);
   tg_var *y = tg_mul(tg_exp(x), tg_const_f64(g, 2.0));
-  tg_function *f = tg_function_new(g, TG_VARS(x), TG_VARS(y, x), NULL);
+  /* FAST_COMPILE keeps the two ops apart (FAST_RUN fuses them: see below) */
+  tg_options *o = tg_options_new();
+  CHECK_STATUS(tg_options_set(o, "mode", "FAST_COMPILE"), TG_OK);
+  tg_function *f = tg_function_new(g, TG_VARS(x), TG_VARS(y, x), o);
   CHECK(f != NULL);
+  tg_function *fr = tg_function_new(g, TG_VARS(x), TG_VARS(y, x), NULL);
+  CHECK(fr != NULL);
+  tg_options_free(o);
   tg_graph_free(g); /* the function prints its private graph */
+  {
+    CAPTURE(s, st, tg_function_debugprint(fr, fp));
+    CHECK_STATUS(st, TG_OK);
+    CHECK_STR(s, "Composite{exp,mul} [id A] " T1 "\n"
+                 " |x [id B] " T1 "\n"
+                 "x [id B] " T1 "\n");
+    free(s);
+  }
+  tg_function_free(fr);
   CAPTURE(s, st, tg_function_debugprint(f, fp));
   CHECK_STATUS(st, TG_OK);
   CHECK_STR(s, "Elemwise{mul} [id A] " T1 "\n"

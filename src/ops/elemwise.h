@@ -48,6 +48,11 @@ extern const tg_op_class tgi_elemwise_class;
    docs/dtypes.md for integer division by zero, shifts, pow and casts. */
 tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                                tg_array **out, tgi_err *err);
+/* The output shape of a broadcasting elementwise computation under Theano's rule: dim d
+   broadcasts only for the inputs whose masks[i] has bit d (inputs left-padded to rank nd);
+   other lengths must agree exactly (TG_ERR_SHAPE naming "cls{name}" otherwise). */
+tg_status tgi_elemwise_out_shape(const char *cls, const char *name, const int64_t *masks, int n_in,
+                                 tg_array *const *in, int nd, int64_t *shape, tgi_err *err);
 /* The vector-Jacobian rule of Elemwise (src/grad/elemwise_grad.c). */
 bool tgi_elemwise_grad(tg_graph *g, const tg_node *nd, tg_var *const *out_grads,
                        tg_var **in_grads);

@@ -115,11 +115,9 @@ static void generic_loop(const kernel *k, int64_t n, char **p, const int64_t *s)
   }
 }
 
-/* The output shape under Theano's rule: a dim broadcasts only where the input's type
-   says it is 1; other lengths must agree exactly. */
-static tg_status out_shape(const tg_op *op, int n_in, tg_array *const *in, int nd,
-                           int64_t *shape, tgi_err *err) {
-  const char *name = tgi_scalar_ops[op->code].name;
+tg_status tgi_elemwise_out_shape(const char *cls, const char *name, const int64_t *masks,
+                                 int n_in, tg_array *const *in, int nd, int64_t *shape,
+                                 tgi_err *err) {
   for (int d = 0; d < nd; d++) {
     int64_t len = -1;
     int who = -1;
@@ -127,12 +125,12 @@ static tg_status out_shape(const tg_op *op, int n_in, tg_array *const *in, int n
       int k = d - (nd - in[i]->ndim);
       int64_t n = k < 0 ? 1 : in[i]->shape[k];
       char b1[256], b2[256];
-      if (((uint64_t)op->params[1 + i] >> d) & 1) {
+      if (((uint64_t)masks[i] >> d) & 1) {
         if (n != 1)
           return tgi_err_set(err, TG_ERR_SHAPE,
-                             "Elemwise{%s}: input %d has shape %s but its dim %d is declared "
+                             "%s{%s}: input %d has shape %s but its dim %d is declared "
                              "broadcastable (length 1)",
-                             name, i, tgi_shape_str(in[i]->ndim, in[i]->shape, b1, sizeof b1), k);
+                             cls, name, i, tgi_shape_str(in[i]->ndim, in[i]->shape, b1, sizeof b1), k);
         continue;
       }
       if (len < 0) {
@@ -140,9 +138,9 @@ static tg_status out_shape(const tg_op *op, int n_in, tg_array *const *in, int n
       } else if (n != len) {
         return tgi_err_set(
             err, TG_ERR_SHAPE,
-            "Elemwise{%s}: shapes do not match: input %d has shape %s, input %d has shape %s "
+            "%s{%s}: shapes do not match: input %d has shape %s, input %d has shape %s "
             "(output dim %d: %lld vs %lld; only dims declared of length 1 broadcast)",
-            name, who, tgi_shape_str(in[who]->ndim, in[who]->shape, b1, sizeof b1), i,
+            cls, name, who, tgi_shape_str(in[who]->ndim, in[who]->shape, b1, sizeof b1), i,
             tgi_shape_str(in[i]->ndim, in[i]->shape, b2, sizeof b2), d, (long long)len,
             (long long)n);
       }
@@ -159,7 +157,8 @@ tg_status tgi_elemwise_perform(const tg_op *op, int n_in, tg_array *const *in, i
   for (int i = 0; i < n_in; i++)
     if (in[i]->ndim > nd) nd = in[i]->ndim;
   int64_t shape[TG_MAX_NDIM];
-  tg_status st = out_shape(op, n_in, in, nd, shape, err);
+  tg_status st = tgi_elemwise_out_shape("Elemwise", tgi_scalar_ops[op->code].name,
+                                        op->params + 1, n_in, in, nd, shape, err);
   if (st != TG_OK) return st;
   tg_dtype odt = (tg_dtype)op->params[0];
   tg_array *o = out[0];

@@ -121,6 +121,11 @@ static const tg_op_class classes[TGR_COUNT] = {
     REDUCE_CLASS(TGR_MAX_AND_ARGMAX, "MaxAndArgmax"),
 };
 
+const tg_op_class *tgi_reduce_class(int kind) {
+  return kind >= 0 && kind < TGR_COUNT ? &classes[kind] : NULL;
+}
+
+
 /* Check the axes against x's rank and build the node; *second gets output 1 of
    MaxAndArgmax. Axes become a bitmask, so (1, 0) and (0, -1) make equal ops. */
 static tg_var *build(int kind, tg_var *x, int n_axes, const int *axes, bool keepdims,

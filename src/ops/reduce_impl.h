@@ -28,6 +28,9 @@ enum tgi_reduce_kind {
    and std; 0 for the others). op->dtype = dtype of the first output. */
 enum { TGR_P_MASK, TGR_P_KEEPDIMS, TGR_P_DDOF, TGR_NPARAMS };
 
+/* The op class of a reduction kind (op->code of its ops), NULL for a bad kind. */
+const tg_op_class *tgi_reduce_class(int kind);
+
 /* Reference kernel of every reduction (any strides, empty axes as numpy). */
 tg_status tgi_reduce_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                              tg_array **out, tgi_err *err);

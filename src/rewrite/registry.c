@@ -10,6 +10,7 @@ static const struct {
   const int *n;
 } tables[] = {
     {tgi_rewrites_basic, &tgi_rewrites_basic_n},
+    {tgi_rewrites_fusion, &tgi_rewrites_fusion_n},
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 

@@ -57,6 +57,22 @@ bool tgi_rewrite_run(tgi_fgraph *fg, const uint8_t *on, int64_t *fired, bool tra
 /* Family tables, listed in registry.c. */
 extern const tgi_rewrite tgi_rewrites_basic[]; /* merge, constant folding */
 extern const int tgi_rewrites_basic_n;
+extern const tgi_rewrite tgi_rewrites_stabilize[]; /* log1p, softplus, log_softmax, ... */
+extern const int tgi_rewrites_stabilize_n;
+extern const tgi_rewrite tgi_rewrites_specialize[]; /* sqr, sqrt, sum forms */
+extern const int tgi_rewrites_specialize_n;
+extern const tgi_rewrite tgi_rewrites_gemm[]; /* alpha * dot + beta * C -> Gemm/Gemv */
+extern const int tgi_rewrites_gemm_n;
+extern const tgi_rewrite tgi_rewrites_canon_arith[]; /* canonicalize: x*1, x-x, --x, pow, x/c */
+extern const int tgi_rewrites_canon_arith_n;
+extern const tgi_rewrite tgi_rewrites_canon_chain[]; /* canonicalize: sorted add/mul chains */
+extern const int tgi_rewrites_canon_chain_n;
+extern const tgi_rewrite tgi_rewrites_canon_shape[]; /* canonicalize: shape lifting, useless ops */
+extern const int tgi_rewrites_canon_shape_n;
+extern const tgi_rewrite tgi_rewrites_canon_subtensor[]; /* canonicalize: subtensor lifting */
+extern const int tgi_rewrites_canon_subtensor_n;
+extern const tgi_rewrite tgi_rewrites_fusion[]; /* elementwise and reduce fusion */
+extern const int tgi_rewrites_fusion_n;
 
 /* Helpers for rewrites. */
 /* The scalar op code of an Elemwise node (enum tgi_scalar_op), or -1 for other ops. */
