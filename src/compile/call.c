@@ -208,8 +208,8 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     }
     for (int i = 0; i < ins->n_in; i++) inp[i] = slot[ins->in[i]];
     for (int i = 0; i < ins->n_out; i++) out[i] = slot[ins->out[i]];
-    st = (ins->kernel ? ins->kernel : ins->op->cls->perform)(ins->op, ins->n_in, inp, ins->n_out,
-                                                              out, &e);
+    st = ins->kernel ? ins->kernel(ins->kernel_ctx, ins->op, ins->n_in, inp, ins->n_out, out, &e)
+                     : ins->op->cls->perform(ins->op, ins->n_in, inp, ins->n_out, out, &e);
     if (inp != in) tgi_free(inp);
     if (st != TG_OK) break;
     for (int i = 0; i < ins->n_out; i++) {

@@ -7,14 +7,16 @@
 
 #include "../ops/op.h"
 
-/* A native kernel for one instruction, with perform's contract (src/backend/cpu/). */
-typedef tg_status (*tgi_kernel_fn)(const tg_op *op, int n_in, tg_array *const *in, int n_out,
-                                   tg_array **out, tgi_err *err);
+/* A native kernel for one instruction (src/backend/cpu/): perform's contract, plus the
+   instruction's kernel_ctx. */
+typedef tg_status (*tgi_kernel_fn)(void *ctx, const tg_op *op, int n_in, tg_array *const *in,
+                                   int n_out, tg_array **out, tgi_err *err);
 
 typedef struct tgi_instr {
   const tg_op *op;
   const tg_node *node;
   tgi_kernel_fn kernel;  /* native code for this node, or NULL: op->cls->perform */
+  void *kernel_ctx;      /* its data (owned by the function's graph via tgi_graph_own) */
   int n_in, n_out;
   int *in, *out;     /* slot indices */
   int n_free;
