@@ -7,7 +7,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-noblas demo asan tsan install bench clean docs
+.PHONY: all deps build test test-native test-noblas demo asan tsan install bench clean docs
 
 all: build
 
@@ -22,6 +22,11 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The whole suite on the native backend (generated C; a compile per new function, cached in
+# $(BUILD)/tgcache, so the first run is slow).
+test-native: build
+	TGRAPH_FLAGS=linker=native ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -E '_native$$'
 
 # The suite again with the built-in gemm instead of OpenBLAS (-DTGRAPH_BLAS=OFF).
 test-noblas: deps
@@ -44,15 +49,16 @@ TSAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS="$(TSAN_FLAGS)" -DCMAKE_SHARED_LINKER_FLAGS="$(TSAN_FLAGS)" $(CMAKE_ARGS)
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads test_function test_config test_updates
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads test_function test_config test_updates test_pool
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure \
-	  -R '^(test_threads|test_function|test_config|test_updates)$$'
+	  -R '^(test_threads|test_function|test_config|test_updates|test_pool)$$'
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && "$$b"; done; true
+	@[ -f $(BUILD)/python/PYTHON ] && PYTHONPATH=$(BUILD)/python "$$(head -n1 $(BUILD)/python/PYTHON)" bench/python_call.py; true
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(NOBLAS_BUILD)

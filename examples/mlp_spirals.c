@@ -1,5 +1,6 @@
 /* mlp_spirals.c: a two-hidden-layer MLP (2-64-64-3, relu, softmax) trained with minibatch
-   SGD and momentum on three interleaved spirals, a problem no linear model separates.
+   SGD, momentum and dropout on three interleaved spirals, a problem no linear model
+   separates. The dropout masks come from a random stream (training only).
    The data lives in shared variables and each minibatch is a symbolic slice of it
    (Theano's givens idiom). Prints one line per epoch, the held-out accuracy, then saves a
    checkpoint, reloads it into a fresh graph and function, and checks that the predictions
@@ -19,6 +20,7 @@
 #define HIDDEN 64
 #define BATCH 30
 #define EPOCHS 60
+#define DROP 0.1 /* dropout rate of the hidden layers while training */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double uniform(void) {
@@ -67,10 +69,26 @@ static tg_array *randn(int64_t r, int64_t c, double scale) {
   return a;
 }
 
-/* The model's forward graph on x: logits. params: W1 b1 W2 b2 W3 b3. */
-static tg_var *forward(tg_var *x, tg_var *const *p) {
+/* Inverted dropout: keep each unit of h with probability 1 - DROP and scale the kept ones
+   by 1/(1 - DROP), so that the expected activation is unchanged and prediction needs no
+   rescaling. The mask, of h's symbolic shape, is drawn from the stream; its draws are
+   recorded in masks[] so that the training function can move their states on. */
+static tg_var *masks[2];
+static int n_masks;
+static tg_var *dropout(tg_rng *stream, tg_var *h) {
+  tg_graph *g = tg_var_graph(h);
+  tg_var *mask = tg_rng_bernoulli(stream, tg_const_f64(g, 1 - DROP), tg_shape(h), TG_FLOAT64);
+  masks[n_masks++] = mask;
+  return tg_mul(h, tg_mul(mask, tg_const_f64(g, 1 / (1 - DROP))));
+}
+
+/* The model's forward graph on x: logits. params: W1 b1 W2 b2 W3 b3. With a stream
+   (training), dropout on both hidden layers; without (prediction), none. */
+static tg_var *forward(tg_var *x, tg_var *const *p, tg_rng *stream) {
   tg_var *h1 = tg_relu(tg_add(tg_dot(x, p[0]), p[1]));
+  if (stream) h1 = dropout(stream, h1);
   tg_var *h2 = tg_relu(tg_add(tg_dot(h1, p[2]), p[3]));
+  if (stream) h2 = dropout(stream, h2);
   return tg_add(tg_dot(h2, p[4]), p[5]);
 }
 
@@ -124,7 +142,7 @@ int main(int argc, char **argv) {
   tg_var *Xs = tg_shared(g, "X", X, true), *Ys = tg_shared(g, "Y", Y, true);
   tg_var *x = tg_matrix(g, "x", TG_FLOAT64), *y = tg_vector(g, "y", TG_INT64);
   tg_var *idx = tg_scalar(g, "index", TG_INT64);
-  tg_var *logits = forward(x, p);
+  tg_var *logits = forward(x, p, tg_rng_new(g, 2024));
   tg_var *loss = tg_mean(tg_categorical_crossentropy(tg_softmax(logits, -1), y), -1, NULL, false);
   tg_var *correct = tg_sum(tg_cast(tg_eq(tg_argmax(logits, 1, (int[]){1}, false), y), TG_FLOAT64),
                            -1, NULL, false);
@@ -147,16 +165,23 @@ int main(int argc, char **argv) {
     tg_options_update(o, vel[i], v_new);
     tg_options_update(o, p[i], tg_add(p[i], v_new));
   }
+  /* fresh masks on every step: each mask's stream state takes its state after the draw.
+     That is the states' default update, listed explicitly because tg_function_new does
+     not yet combine default updates with givens. */
+  for (int i = 0; i < n_masks; i++) {
+    tg_var *next, *state = tg_rng_state(masks[i], &next);
+    TRY(state && tg_options_update(o, state, next) == TG_OK);
+  }
   tg_options_set(o, "name", "train_step");
   tg_function *train = tg_function_new(g, TG_VARS(idx), TG_VARS(loss, correct), o);
   tg_options_free(o);
   TRY(train);
   tg_var *xq = tg_matrix(g, "xq", TG_FLOAT64);
-  tg_function *pf = tg_function_new(g, TG_VARS(xq), TG_VARS(tg_argmax(forward(xq, p), 1, (int[]){1}, false)), NULL);
+  tg_function *pf = tg_function_new(g, TG_VARS(xq), TG_VARS(tg_argmax(forward(xq, p, NULL), 1, (int[]){1}, false)), NULL);
   TRY(pf);
 
-  printf("MLP 2-%d-%d-%d on %d-class spirals: %d training points, %d held out, batch %d\n",
-         HIDDEN, HIDDEN, CLASSES, CLASSES, N_TRAIN, N_TEST, BATCH);
+  printf("MLP 2-%d-%d-%d on %d-class spirals: %d training points, %d held out, batch %d, "
+         "dropout %.2f\n", HIDDEN, HIDDEN, CLASSES, CLASSES, N_TRAIN, N_TEST, BATCH, DROP);
   double t0 = now();
   for (int epoch = 1; epoch <= EPOCHS; epoch++) {
     double sum_loss = 0, sum_correct = 0;
@@ -194,7 +219,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   tg_var *xq2 = tg_matrix(g2, "xq", TG_FLOAT64);
-  tg_function *pf2 = tg_function_new(g2, TG_VARS(xq2), TG_VARS(tg_argmax(forward(xq2, p2), 1, (int[]){1}, false)), NULL);
+  tg_function *pf2 = tg_function_new(g2, TG_VARS(xq2), TG_VARS(tg_argmax(forward(xq2, p2, NULL), 1, (int[]){1}, false)), NULL);
   if (!pf2 || predict(pf2, XT, pred2, N_TEST)) return 1;
   int same = !memcmp(pred, pred2, sizeof pred);
   printf("  checkpoint %s: reloaded into a new function, predictions %s\n", path,

@@ -381,3 +381,43 @@ TEST(random_graph_of_100000_nodes_compiles) {
   run_small_stack(random_thread, &j);
   CHECK(j.ok);
 }
+
+/* A default update (a random stream's state) reached through givens keeps one draw: the
+   output and the state update come from the same node. */
+TEST(default_update_through_givens) {
+  tg_graph *g = tg_graph_new();
+  tg_array *z = tg_array_from_f64(1, (int64_t[]){1}, (double[]){0});
+  tg_var *s = tg_shared(g, "s", z, false);
+  tg_var *step = tg_add(s, tg_const_f64(g, 1.0));
+  CHECK_STATUS(tg_shared_set_default_update(s, step), TG_OK);
+  tg_var *x = tg_vector(g, "x", TG_FLOAT64);
+  tg_var *y = tg_add(x, step); /* x + (s + 1); the update writes s + 1 */
+  tg_var *xs = tg_shared(g, "xs", z, false);
+  tg_options *o = tg_options_new();
+  CHECK_STATUS(tg_options_given(o, x, xs), TG_OK);
+  tg_function *f = tg_function_new(g, 0, NULL, TG_VARS(y), o);
+  CHECK(f != NULL);
+  tg_array *r = NULL;
+  for (int k = 1; k <= 3 && f; k++) {
+    CHECK_STATUS(tg_function_call(f, NULL, &r), TG_OK);
+    CHECK(tg_array_get_f64(r, 0) == k);
+    tg_array_unref(r);
+  }
+  tg_array *v = tg_shared_get(s, false);
+  CHECK(v && tg_array_get_f64(v, 0) == 3);
+  tg_array_unref(v);
+  /* no_default_updates: s stays */
+  CHECK_STATUS(tg_options_set(o, "no_default_updates", "true"), TG_OK);
+  tg_function *f2 = tg_function_new(g, 0, NULL, TG_VARS(y), o);
+  CHECK_STATUS(tg_function_call(f2, NULL, &r), TG_OK);
+  CHECK(tg_array_get_f64(r, 0) == 4);
+  tg_array_unref(r);
+  v = tg_shared_get(s, false);
+  CHECK(v && tg_array_get_f64(v, 0) == 3);
+  tg_array_unref(v);
+  tg_function_free(f);
+  tg_function_free(f2);
+  tg_options_free(o);
+  tg_array_unref(z);
+  tg_graph_free(g);
+}

@@ -57,6 +57,9 @@ TG_API void *tg_array_data(const tg_array *a);
 TG_API bool tg_array_is_contiguous(const tg_array *a);
 /* True if a shares storage with another array (it is a view or has views). */
 TG_API bool tg_array_is_view(const tg_array *a);
+/* True if a is the only way to reach its storage: one reference, no other view of it, and
+   memory the library allocated (not a wrapped caller buffer). */
+TG_API bool tg_array_is_exclusive(const tg_array *a);
 
 /* A view of a with a new shape/strides starting `offset` bytes past a's first element;
    NULL if any element would fall outside a's storage. */

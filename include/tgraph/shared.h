@@ -23,6 +23,10 @@ TG_API tg_array *tg_shared_get(const tg_var *v, bool borrow);
 TG_API tg_status tg_shared_set(tg_var *v, tg_array *value, bool borrow);
 /* True for shared variables. */
 TG_API bool tg_var_is_shared(const tg_var *v);
+/* Give shared a default update: a compiled function that uses shared and does not update
+   it explicitly updates it with expr (same dtype and rank), as Theano's default_update;
+   random streams use it to move their state on. expr NULL removes it. */
+TG_API tg_status tg_shared_set_default_update(tg_var *shared, tg_var *expr);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #include "index.h"
 #include "extra.h"
 #include "io.h"
+#include "random.h"
+#include "scan.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,6 +18,12 @@ static const char usage_text[] =
     "  ops [--markdown] [--family F]\n"
     "                           the op catalogue (--markdown: the table of docs/ops.md;\n"
     "                           --family: only that family's ops)\n"
+    "  rewrites [--markdown] [--phase P]\n"
+    "                           the graph rewrites: name, kind, phase, op, tags, doc\n"
+    "                           (--markdown: the table of docs/rewrites.md)\n"
+    "  cache info|clear|prune   the native backend's cache of compiled code: where it is,\n"
+    "                           what it holds and the compiler; empty it; prune it to\n"
+    "                           the cache_max_mb limit, least recently used first\n"
     "  help                     this message\n"
     "\n"
     "Configuration is read from TGRAPH_FLAGS, e.g. TGRAPH_FLAGS='floatX=float32'.\n"
@@ -177,6 +183,8 @@ static const command commands[] = {
     {"version", cmd_version},
     {"config", cmd_config},
     {"ops", tgi_cli_ops},
+    {"rewrites", tgi_cli_rewrites},
+    {"cache", tgi_cli_cache},
 };
 
 int main(int argc, char **argv) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "../rewrite/rewrite.h"
+#include "../backend/cpu/codegen.h"
 #include "function_impl.h"
 
 static const char *vname(const tg_var *v) { return v->name ? v->name : "<unnamed>"; }
@@ -97,7 +98,7 @@ static bool layout(tg_function *f, int n_in, tg_var *const *pin, int n_out, int 
     ok = (n_order = tgi_topo(fg, n_out + n_upd, roots, stop, order)) >= 0;
   }
   f->slot_var = tgi_arena_alloc(fg, sizeof(tg_var *) * (nv ? nv : 1));
-  f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(n_order ? n_order : 1));
+  f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(n_order > 0 ? n_order : 1));
   f->in_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_in ? n_in : 1));
   f->out_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_out ? n_out : 1));
   f->in_vars = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(n_in ? n_in : 1));
@@ -309,8 +310,8 @@ static bool check_reach(tg_graph *g, tg_node **order, int64_t n, int n_roots,
 
 /* Add the default updates (random streams' states) of the shared variables the nodes in
    order[] read that are not updated explicitly. Returns how many were added, -1 on NOMEM. */
-static int add_default_updates(tg_graph *g, tg_node **order, int64_t n, int n_roots,
-                               tg_var **roots, tgi_pairs *upd, const tg_options *o) {
+static int add_default_updates(tg_node **order, int64_t n, int n_roots, tg_var **roots,
+                               tgi_pairs *upd) {
   int added = 0;
   for (int64_t k = 0; k <= n; k++) {
     int m = k < n ? order[k]->n_in : n_roots;
@@ -320,10 +321,7 @@ static int add_default_updates(tg_graph *g, tg_node **order, int64_t n, int n_ro
       bool have = false;
       for (int j = 0; j < upd->n && !have; j++) have = upd->a[j] == v;
       if (have) continue;
-      tg_var *e = v->default_update;
-      if (o && o->givens.n &&
-          !tgi_clone_replace(g, 1, &e, o->givens.n, o->givens.a, o->givens.b, &e))
-        return -1;
+      tg_var *e = v->default_update; /* givens are applied with the other roots */
       if (upd->n == upd->cap) {
         int cap = upd->cap ? upd->cap * 2 : 8;
         tg_var **a = tgi_realloc(upd->a, sizeof *a * (size_t)cap);
@@ -371,7 +369,7 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
     }
   }
   size_t nv = 0;
-  for (int round = 0; !nomem && ok; round++) {
+  while (!nomem && ok) {
     int n_roots = n_out + upd.n;
     tgi_free(roots);
     if (!(roots = tgi_malloc(sizeof(tg_var *) * (size_t)(n_roots ? n_roots : 1)))) {
@@ -380,13 +378,13 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
     }
     for (int i = 0; i < n_out; i++) roots[i] = outputs[i];
     for (int i = 0; i < upd.n; i++) roots[n_out + i] = upd.b[i];
-    if (round == 0 && n_giv &&
-        !tgi_clone_replace(g, n_roots, roots, n_giv, opts->givens.a, opts->givens.b, roots)) {
+    /* givens over every root in one go, so a node shared by an output and an update (a
+       random draw and its state's default update) stays one node */
+    if (n_giv && !tgi_clone_replace(g, n_roots, roots, n_giv, opts->givens.a, opts->givens.b,
+                                    roots)) {
       ok = false;
       break;
     }
-    if (round == 0)
-      for (int i = 0; i < upd.n; i++) upd.b[i] = roots[n_out + i];
     nv = (size_t)g->n_vars;
     tgi_free(stop);
     tgi_free(order);
@@ -402,8 +400,8 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
       break;
     }
     if (opts && opts->no_default_updates) break;
-    int added = add_default_updates(g, order, n_order, n_roots, roots, &upd, opts);
-    if (added < 0) nomem = g->err.status == TG_OK, ok = false;
+    int added = add_default_updates(order, n_order, n_roots, roots, &upd);
+    if (added < 0) nomem = true;
     if (added <= 0) break;
   }
   int n_upd = upd.n, n_roots = n_out + n_upd;
@@ -439,7 +437,8 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
     for (int i = 0; ok && i < n_roots; i++) ok = (proots[i] = clone_var(fg, map, roots[i])) != NULL;
     for (int i = 0; ok && i < n_upd; i++) ok = (pupd[i] = clone_var(fg, map, upd.a[i])) != NULL;
     ok = ok && rewrite(f, opts, n_in, pin, n_roots, proots) &&
-         layout(f, n_in, pin, n_out, n_upd, proots, pupd);
+         layout(f, n_in, pin, n_out, n_upd, proots, pupd) &&
+         tgi_native_prepare(f, opts); /* native kernels (src/backend/cpu/codegen.c) */
     if (ok && opts && opts->n_defaults) {
       f->defaults = tgi_arena_alloc(fg, sizeof(tg_array *) * (size_t)n_in);
       ok = f->defaults != NULL;

@@ -210,6 +210,17 @@ bool tg_array_is_view(const tg_array *a) {
   return a->base != NULL || atomic_load(&((tg_array *)a)->nviews) > 0;
 }
 
+/* The chain a -> base -> ... must hold one reference at each step (each array reachable
+   only through the one below it), and the owner's memory must be the library's own. */
+bool tg_array_is_exclusive(const tg_array *a) {
+  if (!a || atomic_load(&((tg_array *)a)->refcnt) != 1 || atomic_load(&((tg_array *)a)->nviews))
+    return false;
+  for (const tg_array *b = a->base; b; a = b, b = b->base)
+    if (atomic_load(&((tg_array *)b)->refcnt) != 1 || atomic_load(&((tg_array *)b)->nviews) != 1)
+      return false;
+  return a->release == NULL && a->wrapped == NULL;
+}
+
 tg_array *tg_array_view(tg_array *a, int ndim, const int64_t *shape, const int64_t *strides,
                         int64_t offset) {
   if (!a || (ndim > 0 && (!shape || !strides))) {

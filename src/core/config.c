@@ -29,7 +29,7 @@ typedef struct {
 static const char *const floatx_choices[] = {"float64", "float32", NULL};
 static const char *const mode_choices[] = {"FAST_RUN", "FAST_COMPILE", NULL};
 static const char *const bool_choices[] = {"False", "True", NULL};
-static const char *const linker_choices[] = {"native", "ref", NULL};
+static const char *const linker_choices[] = {"ref", "native", NULL};
 
 static entry table[] = {
     {"floatX", "float64", "dtype of variables made with TG_FLOATX (float64 or float32)",
@@ -42,11 +42,14 @@ static entry table[] = {
      "by ':'", NULL, NULL, NULL},
     {"optimizer_verbose", "False", "print each rewrite applied (name, before, after) to stderr",
      bool_choices, NULL, NULL},
-    {"linker", "native", "backend: native (generated C, reference fallback) or ref (the "
-     "reference backend only)", linker_choices, NULL, NULL},
+    {"linker", "ref", "backend: ref (the reference backend) or native (generated C through "
+     "the system compiler, cached; opt-in while its compile times are being brought down)",
+     linker_choices, NULL, NULL},
     {"cc", "", "C compiler for the native backend (default: $CC, else cc)", NULL, NULL, NULL},
     {"compiledir", "", "cache directory of compiled kernels (default: $XDG_CACHE_HOME/tgraph, "
      "else ~/.cache/tgraph)", NULL, NULL, NULL},
+    {"cache_max_mb", "256", "size limit of the compiled-kernel cache in MiB; least recently used "
+     "entries are pruned beyond it (0: no limit)", NULL, NULL, NULL},
 };
 #define NKEYS ((int)(sizeof table / sizeof table[0]))
 

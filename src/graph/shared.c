@@ -1,5 +1,6 @@
 /* shared.c: shared variables. The value lives in a refcounted store that the graph's
-   variable and every compiled function using it share; get and set take its mutex. */
+   variable and every compiled function using it share; get and set take its mutex. A
+   shared variable may carry a default update (random streams' states). */
 #include "graph_impl.h"
 
 tgi_shared *tgi_shared_ref(tgi_shared *s) {
@@ -83,5 +84,22 @@ tg_status tg_shared_set(tg_var *v, tg_array *value, bool borrow) {
   v->shared->value = nv;
   pthread_mutex_unlock(&v->shared->mu);
   tg_array_unref(old);
+  return TG_OK;
+}
+
+tg_status tg_shared_set_default_update(tg_var *v, tg_var *expr) {
+  if (!tg_var_is_shared(v))
+    return tgi_fail(TG_ERR_ARG, "tg_shared_set_default_update: not a shared variable");
+  const char *name = v->name ? v->name : "";
+  if (expr && expr->g != v->g)
+    return tgi_fail(TG_ERR_ARG, "tg_shared_set_default_update '%s': the update belongs to "
+                    "another graph", name);
+  if (expr && (expr->type.dtype != v->type.dtype || expr->type.ndim != v->type.ndim)) {
+    char t[160], u[160];
+    return tgi_fail(TG_ERR_TYPE, "tg_shared_set_default_update '%s': the update has type %s; "
+                    "it must have the shared variable's type %s (cast it)", name,
+                    tgi_type_str(&expr->type, u, sizeof u), tgi_type_str(&v->type, t, sizeof t));
+  }
+  v->default_update = expr;
   return TG_OK;
 }

@@ -11,6 +11,8 @@
 
 #ifdef TGRAPH_HAVE_BLAS
 #include <cblas.h>
+
+#include "../backend/cpu/pool.h" /* BLAS threads sized to the pool */
 #endif
 
 const char *tgi_blas_name(void) {
@@ -121,6 +123,7 @@ static tg_status blas_gemm(tg_dtype dt, const tgi_mat *a0, const tgi_mat *b0, co
   int64_t m = c0->rows, n = c0->cols, k = a0->cols;
   tgi_mat a = *a0, b = *b0, c = *c0;
   bool ta, tb, tc;
+  tgi_blas_threads_coordinate(); /* once per process */
   int lda, ldb, ldc;
   char *xp, *yp;
   int incx, incy;

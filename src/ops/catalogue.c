@@ -58,6 +58,9 @@ static const struct {
     {tgi_catalogue_extra, &tgi_catalogue_extra_n},
     {tgi_catalogue_linalg, &tgi_catalogue_linalg_n},
     {tgi_catalogue_nnet, &tgi_catalogue_nnet_n},
+    {tgi_catalogue_fused, &tgi_catalogue_fused_n},
+    {tgi_catalogue_random, &tgi_catalogue_random_n},
+    {tgi_catalogue_scan, &tgi_catalogue_scan_n},
     {tgi_catalogue_grad, &tgi_catalogue_grad_n},
 };
 #define NFAM ((int)(sizeof families / sizeof families[0]))

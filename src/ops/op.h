@@ -6,7 +6,7 @@
 #include "../graph/graph_impl.h"
 
 /* The most outputs one Apply node may have (infer writes at most this many types). */
-#define TGI_MAX_OUT 8
+#define TGI_MAX_OUT 32
 
 struct tg_op_class {
   const char *name;   /* "Elemwise", "Sum", ... */
@@ -84,6 +84,12 @@ extern const tgi_op_info tgi_catalogue_nnet[];
 extern const int tgi_catalogue_nnet_n;
 extern const tgi_op_info tgi_catalogue_index[];
 extern const int tgi_catalogue_index_n;
+extern const tgi_op_info tgi_catalogue_fused[]; /* blas_gemm.c: ops only rewrites make */
+extern const int tgi_catalogue_fused_n;
+extern const tgi_op_info tgi_catalogue_random[];
+extern const int tgi_catalogue_random_n;
+extern const tgi_op_info tgi_catalogue_scan[];
+extern const int tgi_catalogue_scan_n;
 
 /* Number of catalogue rows and row i. */
 int tgi_op_catalogue_count(void);

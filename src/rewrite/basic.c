@@ -35,12 +35,22 @@ bool tgi_rw_is_const(const tg_var *v, double val) {
 
 /* --- merge ------------------------------------------------------------------------- */
 
+/* Multiplicative hashes only carry low bits upward; the table indexes by the low bits, so
+   mix the high ones down (a murmur3 finaliser). */
+static uint64_t mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
+}
+
 /* Hash of a constant's type and element bytes. */
 static uint64_t const_hash(const tg_var *v) {
   const tg_array *a = v->value;
   uint64_t h = 1469598103934665603ull ^ (uint64_t)a->dtype ^ ((uint64_t)v->weak << 8);
   for (int d = 0; d < a->ndim; d++) h = (h ^ (uint64_t)a->shape[d]) * 1099511628211ull;
-  if (a->size == 0) return h;
+  if (a->size == 0) return mix(h);
   size_t es = tg_dtype_size(a->dtype);
   int64_t idx[TG_MAX_NDIM] = {0};
   do {
@@ -48,7 +58,7 @@ static uint64_t const_hash(const tg_var *v) {
     for (int d = 0; d < a->ndim; d++) p += idx[d] * a->strides[d];
     for (size_t b = 0; b < es; b++) h = (h ^ p[b]) * 1099511628211ull;
   } while (tgi_next_index(a->ndim, a->shape, idx));
-  return h;
+  return mix(h);
 }
 
 static bool const_equal(const tg_var *x, const tg_var *y) {
@@ -73,7 +83,7 @@ static bool const_equal(const tg_var *x, const tg_var *y) {
 static uint64_t node_hash(const tg_node *nd) {
   uint64_t h = tgi_op_hash(nd->op);
   for (int i = 0; i < nd->n_in; i++) h = (h ^ (uint64_t)(uintptr_t)nd->in[i]) * 1099511628211ull;
-  return h;
+  return mix(h);
 }
 
 static bool node_equal(const tg_node *a, const tg_node *b) {
@@ -109,10 +119,14 @@ static int64_t merge(tgi_fgraph *fg) {
   int64_t n_nodes = fg->g->n_nodes, count = 0;
   tg_node **order = tgi_malloc(sizeof *order * (size_t)(n_nodes ? n_nodes : 1));
   int64_t n = order ? tgi_fgraph_toposort(fg, order) : -1;
-  int64_t cap = 64;
-  while (cap < 2 * (n + 1) * 4) cap *= 2; /* room for nodes and their constant inputs */
-  ptrset cs = {tgi_calloc((size_t)cap, sizeof(void *)), tgi_calloc((size_t)cap, 8), cap};
-  ptrset ns = {tgi_calloc((size_t)cap, sizeof(void *)), tgi_calloc((size_t)cap, 8), cap};
+  int64_t n_cin = 0; /* constant inputs, to size their table */
+  for (int64_t k = 0; k < n; k++)
+    for (int i = 0; i < order[k]->n_in; i++) n_cin += order[k]->in[i]->kind == TGV_CONSTANT;
+  int64_t cap = 16, ccap = 16;
+  while (cap < 2 * (n + 1)) cap *= 2;
+  while (ccap < 2 * (n_cin + 1)) ccap *= 2;
+  ptrset cs = {tgi_calloc((size_t)ccap, sizeof(void *)), tgi_malloc((size_t)ccap * 8), ccap};
+  ptrset ns = {tgi_calloc((size_t)cap, sizeof(void *)), tgi_malloc((size_t)cap * 8), cap};
   bool ok = n >= 0 && cs.slot && cs.hash && ns.slot && ns.hash;
   if (!ok && n >= 0) tgi_gfail(fg->g, TG_ERR_NOMEM, "out of memory rewriting a function");
   int64_t n_const = 0;
@@ -122,7 +136,7 @@ static int64_t merge(tgi_fgraph *fg) {
     /* constants first, so that the node's key sees merged inputs */
     for (int i = 0; ok && i < nd->n_in; i++) {
       tg_var *c = nd->in[i];
-      if (c->kind != TGV_CONSTANT || n_const >= cap / 2) continue;
+      if (c->kind != TGV_CONSTANT || n_const >= ccap / 2) continue;
       tg_var *same = ptrset_put(&cs, c, const_hash(c), eq_const);
       if (!same) {
         n_const++;

@@ -158,8 +158,12 @@ static bool run_global(tgi_fgraph *fg, int i, int64_t *fired) {
 
 bool tgi_rewrite_run(tgi_fgraph *fg, const uint8_t *on, int64_t *fired, bool trace) {
   int nr = tgi_rewrite_count(), merge = tgi_rewrite_find("merge");
+  int64_t merged_at = -1; /* fg->n_changes after the last merge */
   for (int ph = 0; ph < TGI_PH_COUNT; ph++) {
-    if (merge >= 0 && on[merge] && !run_global(fg, merge, fired)) return false;
+    if (merge >= 0 && on[merge] && merged_at != fg->n_changes) {
+      if (!run_global(fg, merge, fired)) return false;
+      merged_at = fg->n_changes;
+    }
     for (int i = 0; i < nr; i++) {
       const tgi_rewrite *r = tgi_rewrite_get(i);
       if (i != merge && on[i] && r->phase == ph && r->global && !run_global(fg, i, fired))

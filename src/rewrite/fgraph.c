@@ -22,6 +22,9 @@ static bool grow(tgi_fgraph *fg) {
     uint8_t *s = tgi_realloc(fg->seen, (size_t)cap);
     if (!s) return tgi_gfail(g, TG_ERR_NOMEM, "out of memory rewriting a function"), false;
     fg->seen = s;
+    int64_t *po = tgi_realloc(fg->pos_off, sizeof *po * (size_t)cap);
+    if (!po) return tgi_gfail(g, TG_ERR_NOMEM, "out of memory rewriting a function"), false;
+    fg->pos_off = po;
     memset(a + fg->cap_nodes, 0, (size_t)(cap - fg->cap_nodes));
     memset(s + fg->cap_nodes, 0, (size_t)(cap - fg->cap_nodes));
     fg->cap_nodes = cap;
@@ -29,8 +32,13 @@ static bool grow(tgi_fgraph *fg) {
   return true;
 }
 
+static int32_t *pos_of(tgi_fgraph *fg, const tg_node *nd, int index) {
+  return nd ? &fg->pos[fg->pos_off[nd->id] + index] : &fg->out_pos[index];
+}
+
 static bool add_client(tgi_fgraph *fg, const tg_var *v, tg_node *nd, int index) {
   tgi_clist *l = &fg->clients[v->id];
+  *pos_of(fg, nd, index) = l->n;
   if (l->n == l->cap) {
     int cap = l->cap ? l->cap * 2 : 2;
     tgi_client *c = tgi_realloc(l->c, sizeof *c * (size_t)cap);
@@ -44,11 +52,24 @@ static bool add_client(tgi_fgraph *fg, const tg_var *v, tg_node *nd, int index) 
 
 static void remove_client(tgi_fgraph *fg, const tg_var *v, const tg_node *nd, int index) {
   tgi_clist *l = &fg->clients[v->id];
-  for (int k = 0; k < l->n; k++)
-    if (l->c[k].node == nd && l->c[k].index == index) {
-      l->c[k] = l->c[--l->n];
-      return;
-    }
+  int32_t k = *pos_of(fg, nd, index);
+  l->c[k] = l->c[--l->n];
+  if (k < l->n) *pos_of(fg, l->c[k].node, l->c[k].index) = k;
+}
+
+/* Room in pos[] for the uses of nd's inputs. */
+static bool reserve_pos(tgi_fgraph *fg, tg_node *nd) {
+  if (fg->n_pos + nd->n_in > fg->cap_pos) {
+    int64_t cap = fg->cap_pos * 2 > fg->n_pos + nd->n_in + 256 ? fg->cap_pos * 2
+                                                                 : fg->n_pos + nd->n_in + 256;
+    int32_t *p = tgi_realloc(fg->pos, sizeof *p * (size_t)cap);
+    if (!p) return tgi_gfail(fg->g, TG_ERR_NOMEM, "out of memory rewriting a function"), false;
+    fg->pos = p;
+    fg->cap_pos = cap;
+  }
+  fg->pos_off[nd->id] = fg->n_pos;
+  fg->n_pos += nd->n_in;
+  return true;
 }
 
 const tgi_clist *tgi_fgraph_clients(const tgi_fgraph *fg, const tg_var *v) {
@@ -102,6 +123,7 @@ static bool import_var(tgi_fgraph *fg, tg_var *v) {
     }
     tg_node *nd = f->nd;
     n--;
+    ok = reserve_pos(fg, nd);
     for (int i = 0; ok && i < nd->n_in; i++) ok = add_client(fg, nd->in[i], nd, i);
     if (!ok) break;
     fg->alive[nd->id] = 1;
@@ -165,6 +187,8 @@ bool tgi_fgraph_init(tgi_fgraph *fg, tg_graph *g, int n_in, tg_var *const *input
   fg->n_out = n_out;
   fg->outputs = outputs;
   if (!grow(fg)) return false;
+  if (!(fg->out_pos = tgi_malloc(sizeof(int32_t) * (size_t)(n_out ? n_out : 1))))
+    return tgi_gfail(g, TG_ERR_NOMEM, "out of memory rewriting a function"), false;
   for (int o = 0; o < n_out; o++)
     if (!import_var(fg, outputs[o]) || !add_client(fg, outputs[o], NULL, o)) return false;
   return true;
@@ -176,6 +200,9 @@ void tgi_fgraph_free(tgi_fgraph *fg) {
   tgi_free(fg->alive);
   tgi_free(fg->seen);
   tgi_free(fg->nodes);
+  tgi_free(fg->pos_off);
+  tgi_free(fg->pos);
+  tgi_free(fg->out_pos);
   memset(fg, 0, sizeof *fg);
 }
 
@@ -195,6 +222,7 @@ bool tgi_fgraph_replace(tgi_fgraph *fg, tg_var *old, tg_var *repl, const char *w
                      tgi_type_str(&old->type, t2, sizeof t2)), false;
   }
   if (!grow(fg) || !import_var(fg, repl)) return false;
+  fg->n_changes++;
   tgi_clist *l = &fg->clients[old->id];
   while (l->n) {
     tgi_client c = l->c[--l->n];

@@ -42,7 +42,13 @@ struct tgi_fgraph {
   uint8_t *seen;         /* by node id: ever imported (nodes[] holds each once) */
   tg_node **nodes;       /* every node ever imported, in import order */
   int64_t n_nodes, cap_list;
+  /* where each use sits in its variable's client list, so removing a use is O(1): input i
+     of node nd is at pos[pos_off[nd->id] + i]; function output o at out_pos[o] */
+  int64_t *pos_off;      /* by node id */
+  int32_t *pos, *out_pos;
+  int64_t n_pos, cap_pos;
   tgi_listener listener;
+  int64_t n_changes;     /* replacements so far (lets the driver skip a pass with nothing new) */
 };
 
 /* Import the nodes computing fg->outputs (stopping at inputs, constants, shared

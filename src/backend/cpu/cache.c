@@ -1,0 +1,422 @@
+/* cache.c: the disk cache of compiled objects. One file per entry, named by its key (the
+   SHA-256 of the source, the compiler's identity and version, the flags, the CPU and the
+   ABI version: see cc.c) as <64 hex digits>.so. Each entry is the shared object followed
+   by an 80-byte trailer:
+
+       "TGNATIV1"  u64 little-endian: the object's length  SHA-256 of the object  the key
+
+   so a truncated, cut, overwritten or misnamed entry is found before anything is loaded
+   from it. An entry is written under a unique temporary name in the same directory and
+   renamed to its final name: rename(2) is atomic, so a reader sees a whole entry or none,
+   and any number of processes publishing one key at once all succeed (the last rename
+   wins; every version is valid) with no lock. Corrupt entries are replaced the same way,
+   never unlinked, so a valid entry once there never disappears under a reader except by
+   `tgraph cache clear|prune`.
+
+   The directory must belong to this user and be writable by nobody else: anyone who can
+   write there can make this process run their code. Missing directories are made with
+   mode 0700. A directory that fails the check is refused with one warning, and this
+   process caches in a private directory of its own, removed at exit. Use time for LRU
+   pruning is the entry's mtime, refreshed on every hit. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "native_impl.h"
+
+#define TRAILER 80
+static const char magic[8] = {'T', 'G', 'N', 'A', 'T', 'I', 'V', '1'};
+#define MAX_ENTRY ((size_t)1 << 30) /* a larger file is not one of ours */
+#define PARTIAL_AGE 3600            /* seconds before prune takes a temporary for debris */
+
+/* ---- where ---- */
+
+bool tgi_native_cache_path(char *buf, size_t n, tgi_err *why) {
+  const char *dir = tg_config_get("compiledir");
+  int w;
+  if (dir && *dir) {
+    w = snprintf(buf, n, "%s", dir);
+  } else if ((dir = getenv("XDG_CACHE_HOME")) != NULL && dir[0] == '/') {
+    w = snprintf(buf, n, "%s/tgraph", dir); /* the XDG spec ignores a relative value */
+  } else if ((dir = getenv("HOME")) != NULL && dir[0] == '/') {
+    w = snprintf(buf, n, "%s/.cache/tgraph", dir);
+  } else {
+    tgi_err_set(why, TG_ERR_IO, "no cache directory: compiledir, XDG_CACHE_HOME and HOME "
+                "are all unset");
+    return false;
+  }
+  if (w < 0 || (size_t)w >= n || (size_t)w > TGI_PATH_MAX - 100) {
+    tgi_err_set(why, TG_ERR_IO, "the cache directory name is too long (%d bytes)", w);
+    return false;
+  }
+  while (w > 1 && buf[w - 1] == '/') buf[--w] = 0; /* "dir/" names dir */
+  return true;
+}
+
+/* mkdir -p with mode 0700 for every directory made; existing ones are left alone. */
+static void make_dirs(const char *dir) {
+  char p[TGI_PATH_MAX];
+  snprintf(p, sizeof p, "%s", dir);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = 0;
+    mkdir(p, 0700);
+    *s = '/';
+  }
+  mkdir(p, 0700);
+}
+
+tg_status tgi_native_cache_check(const char *dir, bool create, tgi_err *why) {
+  struct stat st;
+  int r = stat(dir, &st);
+  if (r != 0 && errno == ENOENT && create) {
+    make_dirs(dir);
+    r = stat(dir, &st);
+  }
+  if (r != 0) return tgi_err_set(why, TG_ERR_IO, "%s", strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return tgi_err_set(why, TG_ERR_IO, "it is not a directory");
+  if (st.st_uid != geteuid())
+    return tgi_err_set(why, TG_ERR_IO, "it is owned by uid %ld, not by this user (uid %ld)",
+                       (long)st.st_uid, (long)geteuid());
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return tgi_err_set(why, TG_ERR_IO, "it is writable by group or others (mode %04o)",
+                       (unsigned)(st.st_mode & 07777));
+  return TG_OK;
+}
+
+/* The private directory of this process, made on first need and removed at exit. */
+static pthread_mutex_t fb_mu = PTHREAD_MUTEX_INITIALIZER;
+static char fb_dir[TGI_PATH_MAX];
+static pid_t fb_pid;
+
+static void remove_fallback(void) {
+  if (!fb_dir[0] || getpid() != fb_pid) return; /* a forked child leaves it to its parent */
+  tgi_native_usage u;
+  tgi_err e = {0};
+  tgi_native_cache_clear(fb_dir, &u, &e);
+  rmdir(fb_dir);
+}
+
+static tg_status fallback_dir(char *buf, size_t n, tgi_err *err) {
+  pthread_mutex_lock(&fb_mu);
+  if (!fb_dir[0] || fb_pid != getpid()) {
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > TGI_PATH_MAX - 200) tmp = "/tmp";
+    char d[TGI_PATH_MAX];
+    snprintf(d, sizeof d, "%s/tgraph-cache-XXXXXX", tmp);
+    if (!mkdtemp(d)) {
+      int e = errno;
+      pthread_mutex_unlock(&fb_mu);
+      return tgi_err_set(err, TG_ERR_IO, "native: cannot make a private cache directory in "
+                         "%s: %s", tmp, strerror(e));
+    }
+    if (!fb_dir[0]) atexit(remove_fallback);
+    memcpy(fb_dir, d, sizeof d);
+    fb_pid = getpid();
+  }
+  snprintf(buf, n, "%s", fb_dir);
+  pthread_mutex_unlock(&fb_mu);
+  return TG_OK;
+}
+
+/* Directories already warned about (a hash of the name), so each is reported once. */
+static pthread_mutex_t warn_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t warned[32];
+static int nwarned;
+
+static bool first_warning(const char *dir) {
+  unsigned char h[32];
+  uint64_t v = 0;
+  tgi_sha256(dir, strlen(dir), h);
+  memcpy(&v, h, sizeof v);
+  pthread_mutex_lock(&warn_mu);
+  bool first = true;
+  for (int i = 0; i < nwarned && first; i++) first = warned[i] != v;
+  if (first && nwarned < (int)(sizeof warned / sizeof *warned)) warned[nwarned++] = v;
+  pthread_mutex_unlock(&warn_mu);
+  return first;
+}
+
+tg_status tgi_cache_dir(char *buf, size_t n, tgi_err *err) {
+  char dir[TGI_PATH_MAX];
+  tgi_err why = {0};
+  bool named = tgi_native_cache_path(dir, sizeof dir, &why);
+  if (named && tgi_native_cache_check(dir, true, &why) == TG_OK) {
+    snprintf(buf, n, "%s", dir);
+    return TG_OK;
+  }
+  if (first_warning(named ? dir : "")) {
+    tgi_native_count_refused();
+    if (named)
+      fprintf(stderr, "tgraph: warning: native cache: not using '%s': %s; compiled code goes "
+              "to a private temporary directory for this process\n", dir, why.msg);
+    else
+      fprintf(stderr, "tgraph: warning: native cache: %s; compiled code goes to a private "
+              "temporary directory for this process\n", why.msg);
+  }
+  return fallback_dir(buf, n, err);
+}
+
+/* ---- entries ---- */
+
+int tgi_read_file(const char *path, unsigned char **data, size_t *len, size_t max) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  size_t n = (size_t)st.st_size, k = 0;
+  unsigned char *p = tgi_malloc(n + 1);
+  if (!p) {
+    close(fd);
+    errno = ENOMEM;
+    return -1;
+  }
+  while (k < n) {
+    ssize_t r = read(fd, p + k, n - k);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break; /* shrank under us: k < n */
+    k += (size_t)r;
+  }
+  close(fd);
+  *data = p, *len = k;
+  return 0;
+}
+
+static bool entry_path(const char *dir, const unsigned char key[32], char *path, size_t n) {
+  char hex[65];
+  tgi_hex(key, 32, hex);
+  int w = snprintf(path, n, "%s/%s.so", dir, hex);
+  return w > 0 && (size_t)w < n;
+}
+
+static void put_u64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+/* Is data (a whole entry file) the intact entry of key? */
+static bool entry_ok(const unsigned char *data, size_t len, const unsigned char key[32]) {
+  if (len < TRAILER + 64) return false; /* no ELF object is that small */
+  const unsigned char *t = data + len - TRAILER;
+  if (memcmp(t, magic, 8) != 0 || get_u64(t + 8) != len - TRAILER) return false;
+  if (memcmp(t + 48, key, 32) != 0) return false;
+  unsigned char h[32];
+  tgi_sha256(data, len - TRAILER, h);
+  return memcmp(h, t + 16, 32) == 0;
+}
+
+int tgi_cache_lookup(const char *dir, const unsigned char key[32], char *path, size_t n,
+                     tgi_err *err) {
+  if (!entry_path(dir, key, path, n)) return 0;
+  unsigned char *data = NULL;
+  size_t len = 0;
+  if (tgi_read_file(path, &data, &len, MAX_ENTRY) != 0) {
+    if (errno == ENOENT) return 0;
+    if (errno == ENOMEM) {
+      tgi_err_set(err, TG_ERR_NOMEM, "native: out of memory reading a cache entry");
+      return -2;
+    }
+    return -1; /* unreadable or not a file: replace it */
+  }
+  bool ok = entry_ok(data, len, key);
+  tgi_free(data);
+  if (!ok) return -1;
+  utimensat(AT_FDCWD, path, NULL, 0); /* used now: last in line for pruning */
+  return 1;
+}
+
+static _Atomic long publish_seq;
+
+tg_status tgi_cache_publish(const char *dir, const unsigned char key[32], const char *so_path,
+                            tgi_err *err) {
+  unsigned char *data = NULL;
+  size_t len = 0;
+  if (tgi_read_file(so_path, &data, &len, MAX_ENTRY - TRAILER) != 0)
+    return tgi_err_set(err, errno == ENOMEM ? TG_ERR_NOMEM : TG_ERR_IO,
+                       "native: cannot read the compiled object: %s", strerror(errno));
+  unsigned char t[TRAILER];
+  memcpy(t, magic, 8);
+  put_u64(t + 8, len);
+  tgi_sha256(data, len, t + 16);
+  memcpy(t + 48, key, 32);
+
+  char hex[17], tmp[TGI_PATH_MAX + 128], final[TGI_PATH_MAX + 80];
+  tgi_hex(key, 8, hex);
+  /* Unique among processes (pid) and threads (sequence number) on this host; O_EXCL
+     catches anything else. */
+  snprintf(tmp, sizeof tmp, "%s/tmp-%s-%ld-%ld.part", dir, hex, (long)getpid(),
+           atomic_fetch_add(&publish_seq, 1));
+  entry_path(dir, key, final, sizeof final);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int e = errno;
+    tgi_free(data);
+    return tgi_err_set(err, TG_ERR_IO, "native: cannot write to the cache %s: %s", dir,
+                       strerror(e));
+  }
+  const unsigned char *parts[2] = {data, t};
+  size_t sizes[2] = {len, TRAILER};
+  bool ok = true;
+  for (int i = 0; i < 2 && ok; i++)
+    for (size_t k = 0; k < sizes[i] && ok;) {
+      ssize_t w = write(fd, parts[i] + k, sizes[i] - k);
+      if (w < 0 && errno == EINTR) continue;
+      ok = w > 0;
+      if (ok) k += (size_t)w;
+    }
+  int e = errno;
+  tgi_free(data);
+  /* No fsync: a crash may leave a cut entry, and the trailer check catches that. */
+  if (close(fd) != 0 && ok) ok = false, e = errno;
+  if (ok && rename(tmp, final) != 0) ok = false, e = errno;
+  if (!ok) {
+    unlink(tmp);
+    return tgi_err_set(err, TG_ERR_IO, "native: cannot publish %s: %s", final, strerror(e));
+  }
+  tgi_native_count_published();
+  int64_t limit = tgi_native_cache_limit();
+  tgi_native_usage u, removed;
+  tgi_err ignore = {0};
+  if (limit > 0 && tgi_native_cache_usage(dir, &u, &ignore) == TG_OK && u.bytes > limit)
+    tgi_native_cache_prune(dir, limit, &removed, &ignore);
+  return TG_OK;
+}
+
+/* ---- management: info, clear, prune ---- */
+
+int64_t tgi_native_cache_limit(void) {
+  const char *v = tg_config_get("cache_max_mb");
+  char *end;
+  errno = 0;
+  long long mb = v ? strtoll(v, &end, 10) : -1;
+  if (!v || end == v || *end || errno || mb < 0 || mb > ((int64_t)1 << 40))
+    mb = 256; /* not a count of MiB: the default */
+  return (int64_t)mb << 20;
+}
+
+enum { K_OTHER, K_ENTRY, K_PARTIAL, K_MEMO };
+
+static bool all_hex(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+  return true;
+}
+
+/* What a file name in a cache directory is; anything not ours is K_OTHER and left alone. */
+static int kind_of(const char *nm) {
+  size_t n = strlen(nm);
+  if (n == 67 && all_hex(nm, 64) && strcmp(nm + 64, ".so") == 0) return K_ENTRY;
+  if (n > 9 && (strncmp(nm, "tmp-", 4) == 0 || strncmp(nm, "cc-", 3) == 0) &&
+      strcmp(nm + n - 5, ".part") == 0)
+    return K_PARTIAL;
+  if (n == 38 && strncmp(nm, "cc-", 3) == 0 && all_hex(nm + 3, 32) &&
+      strcmp(nm + 35, ".id") == 0)
+    return K_MEMO;
+  return K_OTHER;
+}
+
+typedef struct {
+  char name[68];
+  int64_t size;
+  struct timespec used;
+} item;
+
+static int cmp_used(const void *a, const void *b) {
+  const item *x = a, *y = b;
+  if (x->used.tv_sec != y->used.tv_sec) return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+  if (x->used.tv_nsec != y->used.tv_nsec) return x->used.tv_nsec < y->used.tv_nsec ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+/* Walk dir. mode 0: count; 1: clear; 2: collect entries into *items (for prune) and
+   remove old partial files. Counts (or removals) go to u. */
+static tg_status walk(const char *dir, int mode, tgi_native_usage *u, item **items,
+                      long *nitems, tgi_err *err) {
+  memset(u, 0, sizeof *u);
+  DIR *d = opendir(dir);
+  if (!d) {
+    if (errno == ENOENT) return TG_OK; /* nothing cached yet */
+    return tgi_err_set(err, TG_ERR_IO, "cannot read the cache directory %s: %s", dir,
+                       strerror(errno));
+  }
+  int dfd = dirfd(d);
+  long cap = 0;
+  time_t now = time(NULL);
+  tg_status st = TG_OK;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    int kind = kind_of(de->d_name);
+    struct stat sb;
+    if (kind == K_OTHER || fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(sb.st_mode))
+      continue;
+    bool old = now - sb.st_mtim.tv_sec > PARTIAL_AGE;
+    bool rm = mode == 1 || (mode == 2 && kind == K_PARTIAL && old);
+    if (rm && unlinkat(dfd, de->d_name, 0) != 0) continue;
+    if (mode == 0 || rm) {
+      if (kind == K_ENTRY) u->entries++, u->bytes += sb.st_size;
+      if (kind == K_PARTIAL) u->partial++, u->partial_bytes += sb.st_size;
+    }
+    if (mode == 2 && kind == K_ENTRY) {
+      if (*nitems == cap) {
+        long nc = cap ? 2 * cap : 64;
+        item *ni = tgi_realloc(*items, (size_t)nc * sizeof *ni);
+        if (!ni) {
+          st = tgi_err_set(err, TG_ERR_NOMEM, "out of memory listing the cache");
+          break;
+        }
+        *items = ni, cap = nc;
+      }
+      item *it = &(*items)[(*nitems)++];
+      memcpy(it->name, de->d_name, 68);
+      it->size = sb.st_size;
+      it->used = sb.st_mtim;
+    }
+  }
+  closedir(d);
+  return st;
+}
+
+tg_status tgi_native_cache_usage(const char *dir, tgi_native_usage *u, tgi_err *err) {
+  return walk(dir, 0, u, NULL, NULL, err);
+}
+
+tg_status tgi_native_cache_clear(const char *dir, tgi_native_usage *removed, tgi_err *err) {
+  return walk(dir, 1, removed, NULL, NULL, err);
+}
+
+tg_status tgi_native_cache_prune(const char *dir, int64_t limit, tgi_native_usage *removed,
+                                 tgi_err *err) {
+  item *items = NULL;
+  long n = 0;
+  tg_status st = walk(dir, 2, removed, &items, &n, err);
+  if (st == TG_OK && limit > 0) {
+    int64_t total = 0;
+    for (long i = 0; i < n; i++) total += items[i].size;
+    qsort(items, (size_t)n, sizeof *items, cmp_used); /* least recently used first */
+    char p[TGI_PATH_MAX + 80];
+    for (long i = 0; i < n && total > limit; i++) {
+      snprintf(p, sizeof p, "%s/%s", dir, items[i].name);
+      if (unlink(p) != 0) continue; /* another process pruned it: fine */
+      total -= items[i].size;
+      removed->entries++, removed->bytes += items[i].size;
+    }
+  }
+  tgi_free(items);
+  return st;
+}

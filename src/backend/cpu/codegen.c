@@ -1,0 +1,204 @@
+/* codegen.c: the native backend's compile hook (tgi_native_prepare, called at the end of
+   tg_function_new). It picks the instructions that get generated code (Composite,
+   FusedReduce of sum/prod/mean/max/min/all/any, plain Elemwise), writes ONE C translation
+   unit for the whole function (a shared prelude, then the kernels of instruction n named
+   k<n>_*), loads it through tgi_native_load (compiled once, cached on disk by the hash of
+   the source) and points each instruction at tgi_cg_run with its kernel context. The
+   contexts and the loaded library are owned by the function's private graph, so freeing
+   the function unloads the code.
+
+   Fallback: when there is no C compiler or the source does not compile, ONE warning per
+   process says why on stderr and the function runs on the reference backend (its
+   instructions keep kernel = NULL); results are the same, only slower. linker=ref skips
+   all of this. */
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "../../ops/composite.h"
+#include "../../ops/elemwise.h"
+#include "../../ops/reduce_impl.h"
+#include "../../ops/scalar_math.h"
+#include "codegen.h"
+
+enum { CG_MAXOP = TGI_MAX_OUT + 64 }; /* operands a kernel may have (codegen_run.c's MAXOP) */
+
+/* Everything one function's kernels own, released with its graph. */
+typedef struct bundle {
+  tgi_native_lib *lib;
+  int n;
+  tgi_kctx *ctx;       /* n contexts */
+  void *mem;           /* one block: dtypes, step words of plain Elemwise ops */
+} bundle;
+
+static void bundle_release(void *p) {
+  bundle *b = p;
+  tgi_native_unref(b->lib);
+  tgi_free(b->ctx);
+  tgi_free(b->mem);
+  tgi_free(b);
+}
+
+static atomic_bool warned;
+
+static void warn_once(const char *why) {
+  if (atomic_exchange(&warned, true)) return;
+  fprintf(stderr, "tgraph: warning: native backend unavailable, using the reference backend "
+                  "(this warning is printed once per process): %s\n", why);
+}
+
+/* Words of the program and dtypes of one instruction, or false when it gets no kernel. */
+static bool describe(const tgi_instr *ins, tgi_kspec *k, int64_t *ew, int64_t *eout) {
+  const tg_op *op = ins->op;
+  const tg_node *nd = ins->node;
+  memset(k, 0, sizeof *k);
+  if (op->cls == &tgi_composite_class || op->cls == &tgi_fused_reduce_class) {
+    tgi_cprog p;
+    tgi_composite_decode(op, &p);
+    k->n_in = p.n_in, k->ndim = p.ndim, k->n_steps = p.n_steps;
+    k->in_mask = p.in_mask, k->out_reg = p.out_reg, k->step = p.step;
+    k->n_out = p.n_out;
+    if (op->cls == &tgi_fused_reduce_class) {
+      switch (op->code) {
+        case TGR_SUM: case TGR_PROD: case TGR_MEAN: case TGR_MAX: case TGR_MIN: case TGR_ALL:
+        case TGR_ANY: break;
+        default: return false;
+      }
+      if (nd->n_out != 1 || op->n_params < TGR_NPARAMS) return false;
+      k->reduce = true;
+      k->rkind = op->code;
+      k->rmask = (uint64_t)op->params[TGR_P_MASK];
+      k->keepdims = op->params[TGR_P_KEEPDIMS] != 0;
+      k->rdt = nd->out[0]->type.dtype;
+    } else if (p.n_out != nd->n_out) {
+      return false;
+    }
+  } else if (op->cls == &tgi_elemwise_class) {
+    if (nd->n_in > 3 || op->code < 0 || op->code >= TGS_COUNT) return false;
+    k->n_in = nd->n_in, k->n_out = 1, k->n_steps = 1;
+    k->ndim = nd->out[0]->type.ndim;
+    k->in_mask = op->params + 1;
+    ew[0] = op->code, ew[1] = op->dtype, ew[2] = op->params[0], ew[3] = nd->n_in;
+    for (int a = 0; a < 3; a++) ew[4 + a] = a < nd->n_in ? a : 0;
+    eout[0] = nd->n_in;
+    k->step = ew, k->out_reg = eout;
+  } else {
+    return false;
+  }
+  return k->n_in + k->n_out <= CG_MAXOP && k->ndim <= TG_MAX_NDIM;
+}
+
+/* Finish a spec: dtypes of inputs and registers, one-element inputs, the domain. */
+static void fill_types(tgi_kspec *k, const tg_node *nd, tg_dtype *in_dt, tg_dtype *reg_dt) {
+  for (int i = 0; i < k->n_in; i++) reg_dt[i] = in_dt[i] = nd->in[i]->type.dtype;
+  for (int s = 0; s < k->n_steps; s++) reg_dt[k->n_in + s] = (tg_dtype)k->step[TGI_CSTEP_WORDS * s + 2];
+  k->in_dt = in_dt, k->reg_dt = reg_dt;
+  uint64_t all = k->ndim >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << k->ndim) - 1;
+  for (int i = 0; i < k->n_in && i < 64; i++)
+    if (((uint64_t)k->in_mask[i] & all) == all) k->scalar |= (uint64_t)1 << i;
+  if (k->reduce) {
+    tg_dtype vdt = reg_dt[k->out_reg[0]];
+    k->fdom = k->rkind != TGR_ALL && k->rkind != TGR_ANY &&
+              (tg_dtype_is_float(vdt) || k->rkind == TGR_MEAN);
+  }
+}
+
+static bool resolve(bundle *b, tgi_kctx *c) {
+  char name[32];
+  const char *sfx[3] = {"rc", "rs", "rk"};
+  if (!c->k.reduce) {
+    snprintf(name, sizeof name, "k%d_c", c->id);
+    *(void **)&c->fc = tgi_native_sym(b->lib, name);
+    snprintf(name, sizeof name, "k%d_s", c->id);
+    *(void **)&c->fs = tgi_native_sym(b->lib, name);
+    return c->fc && c->fs;
+  }
+  void *f[3];
+  for (int i = 0; i < 3; i++) {
+    snprintf(name, sizeof name, "k%d_%s", c->id, sfx[i]);
+    f[i] = tgi_native_sym(b->lib, name);
+  }
+  *(void **)&c->rc = f[0];
+  *(void **)&c->rs = f[1];
+  *(void **)&c->rk = f[2];
+  return f[0] && f[1] && f[2];
+}
+
+bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
+  const char *linker = opts && opts->linker[0] ? opts->linker : tg_config_get("linker");
+  if (!linker || strcmp(linker, "native") != 0 || f->n_instr == 0) return true;
+  /* count the candidates and the memory their dtypes need */
+  size_t words = 0;
+  int n = 0;
+  tgi_kspec k;
+  int64_t ew[TGI_CSTEP_WORDS], eout[1];
+  for (int i = 0; i < f->n_instr; i++)
+    if (describe(&f->code[i], &k, ew, eout)) {
+      n++;
+      words += (size_t)(2 * k.n_in + k.n_steps) + TGI_CSTEP_WORDS + 1;
+    }
+  if (n == 0) return true;
+  bundle *b = tgi_calloc(1, sizeof *b);
+  tgi_sbuf src = {NULL, 0, 0, false};
+  /* n + 1: the loop below lets describe() fill ctx[b->n] before it rejects an instruction */
+  if (!b || !(b->ctx = tgi_calloc((size_t)n + 1, sizeof *b->ctx)) ||
+      !(b->mem = tgi_malloc(sizeof(int64_t) * words)))
+    goto nomem;
+  int64_t *mem = b->mem;
+  tgi_cg_emit_prelude(&src);
+  for (int i = 0; i < f->n_instr; i++) {
+    if (!describe(&f->code[i], &k, ew, eout)) continue;
+    tgi_kctx *c = &b->ctx[b->n];
+    c->k = k;
+    if (c->k.step == ew) { /* a plain Elemwise: keep its one-step program */
+      memcpy(mem, ew, sizeof ew);
+      mem[TGI_CSTEP_WORDS] = eout[0];
+      c->k.step = mem, c->k.out_reg = mem + TGI_CSTEP_WORDS;
+      mem += TGI_CSTEP_WORDS + 1;
+    }
+    /* dtypes stored in int64 words (tg_dtype is an int-sized enum, so this is room enough) */
+    tg_dtype *in_dt = (tg_dtype *)mem, *reg_dt = in_dt + c->k.n_in;
+    mem += 2 * c->k.n_in + c->k.n_steps;
+    fill_types(&c->k, f->code[i].node, in_dt, reg_dt);
+    c->id = i;
+    tgi_sb_printf(&src, "\n/* instruction %d */\n", i);
+    tgi_cg_emit_kernel(&src, &c->k, i);
+    b->n++;
+  }
+  if (src.bad) goto nomem;
+  tgi_err e = {TG_OK, ""};
+  b->lib = tgi_native_load(src.s, src.n, &e);
+  tgi_free(src.s);
+  src.s = NULL;
+  if (!b->lib) {
+    if (e.status == TG_ERR_NOMEM) goto nomem;
+    warn_once(e.msg);
+    bundle_release(b);
+    return true;
+  }
+  void (*init)(double (*const *)(double));
+  *(void **)&init = tgi_native_sym(b->lib, "tgk_init");
+  bool ok = init != NULL;
+  for (int i = 0; ok && i < b->n; i++) ok = resolve(b, &b->ctx[i]);
+  if (!ok) {
+    warn_once("a generated kernel is missing from the compiled object");
+    bundle_release(b);
+    return true;
+  }
+  static double (*const special[4])(double) = {tgs_erfcx, tgs_psi, tgs_trigamma, tgs_gammaln};
+  init(special);
+  if (!tgi_graph_own(f->g, b, bundle_release)) /* released it */
+    return tgi_err_set(&f->g->err, TG_ERR_NOMEM, "out of memory compiling a function"), false;
+  for (int i = 0; i < b->n; i++) {
+    f->code[b->ctx[i].id].kernel = tgi_cg_run;
+    f->code[b->ctx[i].id].kernel_ctx = &b->ctx[i];
+  }
+  return true;
+nomem:
+  tgi_free(src.s);
+  if (b) {
+    b->lib = NULL;
+    bundle_release(b);
+  }
+  tgi_err_set(&f->g->err, TG_ERR_NOMEM, "out of memory compiling a function");
+  return false;
+}

@@ -1,0 +1,395 @@
+/* codegen_emit.c: the C source of the native backend's kernels. A kernel evaluates a
+   scalar program (composite.h) once per element, one C statement per step, with exactly
+   the conversions of the reference Elemwise kernel: every argument is converted to the
+   step's compute dtype, integer arithmetic wraps through uint64, floating results are
+   rounded on store to the step's output dtype. float32 steps compute in float: + - * /
+   and sqrt are correctly rounded either way, so they match the reference bit for bit;
+   exp, log, tanh, sigmoid... call tg_vmath.h's float versions, which vectorise and stay
+   within 4 ulp. float64 steps call its double versions (same contract). Everything else
+   uses the expression text of scalar_ops.def.
+
+   Per kernel, two loops over the same body: a contiguous one (`restrict` pointers indexed
+   by i, one-element inputs read in place), which the compiler vectorises, and a strided
+   one (byte strides, no restrict, so in-place operands behave as a sequential loop).
+   Reductions get the same two plus a "kept" loop, with eight accumulators per run so a
+   sum keeps eight additions in flight. Identifiers are k<n>_*, r<n>, x<n>: never a
+   user's name, so no name can reach the source. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../../ops/composite.h"
+#include "../../ops/elemwise.h"
+#include "../../ops/reduce_impl.h"
+#include "codegen.h"
+#include "vmath_text.h"
+
+_Static_assert(TG_BOOL == 0, "the prelude's tgs_invert assumes TG_BOOL is 0");
+
+/* ---- the string builder ---- */
+
+static bool sb_grow(tgi_sbuf *b, size_t need) {
+  if (b->bad) return false;
+  if (b->n + need + 1 <= b->cap) return true;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->n + need + 1) cap *= 2;
+  char *s = tgi_realloc(b->s, cap);
+  if (!s) {
+    b->bad = true;
+    return false;
+  }
+  b->s = s, b->cap = cap;
+  return true;
+}
+
+void tgi_sb_puts(tgi_sbuf *b, const char *s) {
+  size_t k = strlen(s);
+  if (!sb_grow(b, k)) return;
+  memcpy(b->s + b->n, s, k + 1);
+  b->n += k;
+}
+
+void tgi_sb_printf(tgi_sbuf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (k < 0) return;
+  if ((size_t)k < sizeof small) {
+    tgi_sb_puts(b, small);
+    return;
+  }
+  if (!sb_grow(b, (size_t)k)) return;
+  va_start(ap, fmt);
+  vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
+  va_end(ap);
+  b->n += (size_t)k;
+}
+
+/* ---- the prelude ---- */
+
+/* The helpers scalar_ops.def's expressions call, as in src/ops/scalar_math.h (the kernels
+   cannot include a library header; tests/test_native_codegen*.c compare every op against
+   the reference, which keeps the two in step). The four special functions that need long
+   tables (erfcx, psi, trigamma, gammaln) are the library's own, handed over by tgk_init. */
+static const char prelude_helpers[] =
+    "static inline int64_t tgs_iadd(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }\n"
+    "static inline int64_t tgs_isub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }\n"
+    "static inline int64_t tgs_imul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }\n"
+    "static inline int64_t tgs_ineg(int64_t a) { return (int64_t)(0 - (uint64_t)a); }\n"
+    "static inline int64_t tgs_iabs(int64_t a) { return a < 0 ? tgs_ineg(a) : a; }\n"
+    "static inline int64_t tgs_ifloordiv(int64_t a, int64_t b) {\n"
+    "  if (b == 0) return 0;\n  if (b == -1) return tgs_ineg(a);\n"
+    "  int64_t q = a / b;\n  if ((a % b != 0) && ((a < 0) != (b < 0))) q--;\n  return q;\n}\n"
+    "static inline int64_t tgs_imod(int64_t a, int64_t b) {\n"
+    "  if (b == 0 || b == -1) return 0;\n  int64_t r = a % b;\n"
+    "  if (r != 0 && ((r < 0) != (b < 0))) r += b;\n  return r;\n}\n"
+    "static inline int64_t tgs_ipow(int64_t a, int64_t b) {\n"
+    "  if (b < 0) { if (a == 1) return 1; if (a == -1) return (b & 1) ? -1 : 1; return 0; }\n"
+    "  uint64_t r = 1, x = (uint64_t)a;\n"
+    "  while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }\n  return (int64_t)r;\n}\n"
+    "static inline int64_t tgs_ishl(int64_t a, int64_t b) {\n"
+    "  return (b < 0 || b > 63) ? 0 : (int64_t)((uint64_t)a << b);\n}\n"
+    "static inline int64_t tgs_ishr(int64_t a, int64_t b) {\n"
+    "  if (b < 0 || b > 63) return a < 0 ? -1 : 0;\n  return a < 0 ? ~(~a >> b) : a >> b;\n}\n"
+    "static inline int64_t tgs_iclip(int64_t a, int64_t lo, int64_t hi) {\n"
+    "  int64_t m = a < lo ? lo : a;\n  return m > hi ? hi : m;\n}\n"
+    "static inline int64_t tgs_invert(int64_t a, int dt) { return dt == 0 ? !a : ~a; }\n"
+    "static inline double tgs_mod(double a, double b) {\n"
+    "  double m = fmod(a, b);\n  if (b == 0) return m;\n"
+    "  if (m != 0) { if ((b < 0) != (m < 0)) m += b; } else { m = copysign(0.0, b); }\n"
+    "  return m;\n}\n"
+    "static inline double tgs_floordiv(double a, double b) {\n"
+    "  if (b == 0) return a / b;\n  double m = fmod(a, b);\n  double d = (a - m) / b;\n"
+    "  if (m != 0 && ((b < 0) != (m < 0))) d -= 1.0;\n"
+    "  if (d != 0) { double f = floor(d); if (d - f > 0.5) f += 1.0; return f; }\n"
+    "  return copysign(0.0, a / b);\n}\n"
+    "static inline double tgs_sign(double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : a == 0 ? 0.0 : a; }\n"
+    "static inline double tgs_fmin(double a, double b) { return isnan(a) ? a : (a <= b ? a : b); }\n"
+    "static inline double tgs_fmax(double a, double b) { return isnan(a) ? a : (a >= b ? a : b); }\n"
+    "static inline double tgs_sigmoid(double x) { return tgv_sigmoid(x); }\n"
+    "static inline double tgs_softplus(double x) { return tgv_softplus(x); }\n"
+    "static inline double tgs_round_even(double x) {\n"
+    "  double r = round(x);\n  if (fabs(x - trunc(x)) == 0.5) r = 2.0 * round(x / 2.0);\n"
+    "  return r;\n}\n"
+    "static inline int64_t tgk_f2i(double v) {\n"
+    "  if (isnan(v)) return 0;\n  if (v >= 9223372036854775807.0) return INT64_MAX;\n"
+    "  if (v <= -9223372036854775808.0) return INT64_MIN;\n  return (int64_t)v;\n}\n"
+    "static inline double tgk_bits(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }\n"
+    "static double (*tgs_erfcx)(double), (*tgs_psi)(double), (*tgs_trigamma)(double),\n"
+    "    (*tgs_gammaln)(double);\n"
+    "void tgk_init(double (*const *f)(double)) {\n"
+    "  tgs_erfcx = f[0], tgs_psi = f[1], tgs_trigamma = f[2], tgs_gammaln = f[3];\n}\n";
+
+void tgi_cg_emit_prelude(tgi_sbuf *b) {
+  tgi_sb_printf(b, "/* tgraph native kernels, ABI %d (generated) */\n", TGI_NATIVE_ABI);
+  tgi_sb_puts(b, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n");
+  tgi_sb_puts(b, tgi_vmath_src);
+  tgi_sb_puts(b, "\n");
+  tgi_sb_puts(b, prelude_helpers);
+}
+
+/* ---- one kernel ---- */
+
+static const char *ctype(tg_dtype dt) {
+  switch (dt) {
+    case TG_BOOL: return "uint8_t";
+    case TG_INT8: return "int8_t";
+    case TG_INT16: return "int16_t";
+    case TG_INT32: return "int32_t";
+    case TG_INT64: return "int64_t";
+    case TG_UINT8: return "uint8_t";
+    case TG_FLOAT32: return "float";
+    default: return "double";
+  }
+}
+
+/* The unsigned type of the same width, for wrapping stores. */
+static const char *utype(tg_dtype dt) {
+  switch (dt) {
+    case TG_INT8: case TG_UINT8: case TG_BOOL: return "uint8_t";
+    case TG_INT16: return "uint16_t";
+    case TG_INT32: return "uint32_t";
+    default: return "uint64_t";
+  }
+}
+
+/* Ops with tg_vmath.h versions (name of the double function; the float one adds 'f'). */
+static const char *vmath_name(int code) {
+  switch (code) {
+    case TGS_exp: return "tgv_exp";
+    case TGS_exp2: return "tgv_exp2";
+    case TGS_expm1: return "tgv_expm1";
+    case TGS_log: return "tgv_log";
+    case TGS_log2: return "tgv_log2";
+    case TGS_log10: return "tgv_log10";
+    case TGS_log1p: return "tgv_log1p";
+    case TGS_tanh: return "tgv_tanh";
+    case TGS_sigmoid: return "tgv_sigmoid";
+    case TGS_softplus: return "tgv_softplus";
+    case TGS_erf: return "tgv_erf";
+    case TGS_erfc: return "tgv_erfc";
+    case TGS_sin: return "tgv_sin";
+    case TGS_cos: return "tgv_cos";
+    case TGS_pow: return "tgv_pow";
+    default: return NULL;
+  }
+}
+
+/* Register r converted to the compute domain of a step computing in cdt. */
+static void emit_conv(tgi_sbuf *b, int r, tg_dtype src, tg_dtype cdt) {
+  bool sf = tg_dtype_is_float(src);
+  if (cdt == TG_FLOAT64) tgi_sb_printf(b, "(double)r%d", r);
+  else if (cdt == TG_FLOAT32)
+    /* via double, as the reference converts: int64 -> float directly could round twice */
+    tgi_sb_printf(b, src == TG_FLOAT32 ? "r%d" : "(float)(double)r%d", r);
+  else if (sf) tgi_sb_printf(b, "tgk_f2i((double)r%d)", r);
+  else tgi_sb_printf(b, "(int64_t)r%d", r);
+}
+
+/* `rK = <value of expression e, computed in cdt, stored as odt>;` */
+static void emit_store(tgi_sbuf *b, int r, const char *e, tg_dtype cdt, tg_dtype odt) {
+  bool fdom = tg_dtype_is_float(cdt);
+  tgi_sb_printf(b, "r%d = ", r);
+  if (odt == TG_BOOL) tgi_sb_printf(b, "((%s) != 0);", e);
+  else if (odt == TG_FLOAT64 || odt == TG_FLOAT32)
+    tgi_sb_printf(b, fdom ? "(%s)(%s);" : "(%s)(int64_t)(%s);", ctype(odt), e);
+  else if (fdom)
+    tgi_sb_printf(b, "(%s)(%s)(uint64_t)tgk_f2i((double)(%s));", ctype(odt), utype(odt), e);
+  else tgi_sb_printf(b, "(%s)(%s)(uint64_t)(int64_t)(%s);", ctype(odt), utype(odt), e);
+}
+
+/* A constant step's value as a C expression of its dtype. */
+static void emit_const(tgi_sbuf *b, int r, tg_dtype odt, int64_t bits) {
+  tgi_sb_printf(b, "const %s r%d = ", ctype(odt), r);
+  if (tg_dtype_is_float(odt)) {
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    if (isfinite(v)) tgi_sb_printf(b, "(%s)%a;\n", ctype(odt), v);
+    else tgi_sb_printf(b, "(%s)tgk_bits(0x%llxULL);\n", ctype(odt), (unsigned long long)bits);
+  } else if (odt == TG_BOOL) {
+    tgi_sb_printf(b, "%d;\n", bits != 0);
+  } else {
+    tgi_sb_printf(b, "(%s)(%s)0x%llxULL;\n", ctype(odt), utype(odt), (unsigned long long)bits);
+  }
+}
+
+/* One step of the program. */
+static void emit_step(tgi_sbuf *b, const tgi_kspec *k, int s) {
+  const int64_t *w = k->step + TGI_CSTEP_WORDS * s;
+  int r = k->n_in + s, code = (int)w[0], nargs = (int)w[3];
+  tg_dtype cdt = (tg_dtype)w[1], odt = (tg_dtype)w[2];
+  if (code < 0) {
+    emit_const(b, r, odt, w[4]);
+    return;
+  }
+  bool fdom = tg_dtype_is_float(cdt);
+  const char *ct = cdt == TG_FLOAT32 ? "float" : fdom ? "double" : "int64_t";
+  tgi_sb_printf(b, "%s r%d; { ", ctype(odt), r);
+  static const char names[3] = {'a', 'b', 'c'};
+  for (int a = 0; a < nargs; a++) {
+    int src = (int)w[4 + a];
+    tgi_sb_printf(b, "const %s %c = ", ct, names[a]);
+    if (a == 0 && code == TGS_switch) tgi_sb_printf(b, "(r%d != 0)", src); /* a truth value */
+    else emit_conv(b, src, k->reg_dt[src], cdt);
+    tgi_sb_puts(b, "; ");
+  }
+  if (!fdom) tgi_sb_printf(b, "const int cdt = %d; (void)cdt; ", (int)cdt);
+  char e[160];
+  const char *vm = fdom ? vmath_name(code) : NULL;
+  if (vm) {
+    snprintf(e, sizeof e, "%s%s(a%s)", vm, cdt == TG_FLOAT32 ? "f" : "", nargs > 1 ? ", b" : "");
+  } else if (cdt == TG_FLOAT32 && code == TGS_reciprocal) {
+    snprintf(e, sizeof e, "1.0f / a");
+  } else if (cdt == TG_FLOAT32 && code == TGS_sqrt) {
+    snprintf(e, sizeof e, "sqrtf(a)");
+  } else {
+    snprintf(e, sizeof e, "%s", fdom ? tgi_scalar_ops[code].fexpr : tgi_scalar_ops[code].iexpr);
+  }
+  emit_store(b, r, e, cdt, odt);
+  tgi_sb_puts(b, " }\n");
+}
+
+/* Load every input at index expression idx and run the program. mode 'c': contiguous
+   (x<j> pointers), 's': strided (p[j] + idx * s[j]). */
+static void emit_body(tgi_sbuf *b, const tgi_kspec *k, char mode, const char *idx) {
+  for (int j = 0; j < k->n_in; j++) {
+    const char *t = ctype(k->in_dt[j]);
+    bool one = (k->scalar >> j) & 1;
+    if (k->in_dt[j] == TG_BOOL) { /* any nonzero byte is true, as the reference reads it */
+      if (mode == 'c') tgi_sb_printf(b, "const uint8_t r%d = x%d[%s] != 0;\n", j, j, one ? "0" : idx);
+      else tgi_sb_printf(b, "const uint8_t r%d = *(const uint8_t *)(p[%d] + %s * s[%d]) != 0;\n",
+                         j, j, idx, j);
+    } else if (mode == 'c') {
+      tgi_sb_printf(b, "const %s r%d = x%d[%s];\n", t, j, j, one ? "0" : idx);
+    } else {
+      tgi_sb_printf(b, "const %s r%d = *(const %s *)(p[%d] + %s * s[%d]);\n", t, j, t, j, idx, j);
+    }
+  }
+  for (int s = 0; s < k->n_steps; s++) emit_step(b, k, s);
+}
+
+static void emit_in_ptrs(tgi_sbuf *b, const tgi_kspec *k) {
+  for (int j = 0; j < k->n_in; j++)
+    tgi_sb_printf(b, "  const %s *restrict x%d = (const %s *)p[%d];\n", ctype(k->in_dt[j]), j,
+                  ctype(k->in_dt[j]), j);
+}
+
+static void emit_elemwise(tgi_sbuf *b, const tgi_kspec *k, int id) {
+  tgi_sb_printf(b, "void k%d_c(int64_t n, char *const *p) {\n", id);
+  emit_in_ptrs(b, k);
+  for (int o = 0; o < k->n_out; o++) {
+    const char *t = ctype(k->reg_dt[k->out_reg[o]]);
+    tgi_sb_printf(b, "  %s *restrict y%d = (%s *)p[%d];\n", t, o, t, k->n_in + o);
+  }
+  tgi_sb_puts(b, "  for (int64_t i = 0; i < n; i++) {\n");
+  emit_body(b, k, 'c', "i");
+  for (int o = 0; o < k->n_out; o++) tgi_sb_printf(b, "y%d[i] = r%d;\n", o, (int)k->out_reg[o]);
+  tgi_sb_puts(b, "  }\n}\n");
+  tgi_sb_printf(b, "void k%d_s(int64_t n, char *const *p, const int64_t *s) {\n", id);
+  tgi_sb_puts(b, "  for (int64_t i = 0; i < n; i++) {\n");
+  emit_body(b, k, 's', "i");
+  for (int o = 0; o < k->n_out; o++) {
+    int q = k->n_in + o;
+    tgi_sb_printf(b, "*(%s *)(p[%d] + i * s[%d]) = r%d;\n", ctype(k->reg_dt[k->out_reg[o]]), q, q,
+                  (int)k->out_reg[o]);
+  }
+  tgi_sb_puts(b, "  }\n}\n");
+}
+
+/* The update of accumulator t by value v (C expressions), in the kernel's domain. */
+static void emit_update(tgi_sbuf *b, const tgi_kspec *k, const char *t, const char *v) {
+  bool f = k->fdom;
+  switch (k->rkind) {
+    case TGR_SUM:
+    case TGR_MEAN:
+      if (f) tgi_sb_printf(b, "%s = %s + %s;", t, t, v);
+      else tgi_sb_printf(b, "%s = (int64_t)((uint64_t)%s + (uint64_t)%s);", t, t, v);
+      break;
+    case TGR_PROD:
+      if (f) tgi_sb_printf(b, "%s = %s * %s;", t, t, v);
+      else tgi_sb_printf(b, "%s = (int64_t)((uint64_t)%s * (uint64_t)%s);", t, t, v);
+      break;
+    case TGR_MAX: /* a NaN wins and stays */
+    case TGR_MIN: {
+      char op = k->rkind == TGR_MAX ? '>' : '<';
+      if (f) tgi_sb_printf(b, "%s = (%s != %s) ? %s : ((%s %c %s || %s != %s) ? %s : %s);", t, t, t,
+                           t, v, op, t, v, v, v, t);
+      else tgi_sb_printf(b, "%s = %s %c %s ? %s : %s;", t, v, op, t, v, t);
+      break;
+    }
+    case TGR_ALL: tgi_sb_printf(b, "%s = %s & (int64_t)(%s != 0);", t, t, v); break;
+    default: tgi_sb_printf(b, "%s = %s | (int64_t)(%s != 0);", t, t, v); break; /* any */
+  }
+}
+
+/* The reduced value of the program's output 0, in the accumulator's domain. */
+static void value_expr(const tgi_kspec *k, char *buf, size_t n) {
+  int r = (int)k->out_reg[0];
+  if (k->rkind == TGR_ALL || k->rkind == TGR_ANY) snprintf(buf, n, "r%d", r);
+  else if (k->fdom) snprintf(buf, n, "(double)r%d", r);
+  else snprintf(buf, n, "(int64_t)r%d", r);
+}
+
+/* The identity of the reduction, as a C expression of the accumulator's type. */
+static void identity(const tgi_kspec *k, char *buf, size_t n) {
+  bool f = k->fdom;
+  switch (k->rkind) {
+    case TGR_PROD: case TGR_ALL: snprintf(buf, n, "%s", f && k->rkind == TGR_PROD ? "1.0" : "1"); break;
+    case TGR_MAX: snprintf(buf, n, "%s", f ? "-INFINITY" : "INT64_MIN"); break;
+    case TGR_MIN: snprintf(buf, n, "%s", f ? "INFINITY" : "INT64_MAX"); break;
+    default: snprintf(buf, n, "%s", f && k->rkind != TGR_ANY ? "0.0" : "0"); break;
+  }
+}
+
+/* A run of n values (contiguous or strided) folded into acc[0], eight lanes at a time. */
+static void emit_reduce_run(tgi_sbuf *b, const tgi_kspec *k, int id, char mode) {
+  const char *at = k->fdom && k->rkind != TGR_ALL && k->rkind != TGR_ANY ? "double" : "int64_t";
+  char v[32];
+  value_expr(k, v, sizeof v);
+  if (mode == 'c') tgi_sb_printf(b, "void k%d_rc(int64_t n, char *const *p, void *accp) {\n", id);
+  else tgi_sb_printf(b, "void k%d_rs(int64_t n, char *const *p, const int64_t *s, void *accp) {\n", id);
+  tgi_sb_printf(b, "  %s *acc = (%s *)accp;\n", at, at);
+  if (mode == 'c') emit_in_ptrs(b, k);
+  char id0[32];
+  identity(k, id0, sizeof id0);
+  tgi_sb_printf(b, "  %s t[8];\n  for (int u = 0; u < 8; u++) t[u] = %s;\n", at, id0);
+  tgi_sb_puts(b, "  int64_t i = 0;\n  for (; i + 8 <= n; i += 8) {\n    for (int u = 0; u < 8; u++) {\n"
+                 "const int64_t j = i + u;\n");
+  emit_body(b, k, mode, "j");
+  emit_update(b, k, "t[u]", v);
+  tgi_sb_puts(b, "\n    }\n  }\n");
+  /* the lanes, then the tail, then the caller's running value: a fixed order */
+  tgi_sb_puts(b, "  for (int h = 4; h >= 1; h /= 2)\n    for (int u = 0; u < h; u++) {\n");
+  emit_update(b, k, "t[u]", "t[u + h]");
+  tgi_sb_puts(b, "\n    }\n");
+  tgi_sb_puts(b, "  for (; i < n; i++) {\nconst int64_t j = i;\n");
+  emit_body(b, k, mode, "j");
+  emit_update(b, k, "t[0]", v);
+  tgi_sb_puts(b, "\n  }\n");
+  emit_update(b, k, "acc[0]", "t[0]");
+  tgi_sb_puts(b, "\n}\n");
+}
+
+/* Kept run: value i goes into acc[i]. */
+static void emit_reduce_kept(tgi_sbuf *b, const tgi_kspec *k, int id) {
+  const char *at = k->fdom && k->rkind != TGR_ALL && k->rkind != TGR_ANY ? "double" : "int64_t";
+  char v[32];
+  value_expr(k, v, sizeof v);
+  tgi_sb_printf(b, "void k%d_rk(int64_t n, char *const *p, const int64_t *s, void *accp) {\n", id);
+  tgi_sb_printf(b, "  %s *acc = (%s *)accp;\n  for (int64_t i = 0; i < n; i++) {\n", at, at);
+  emit_body(b, k, 's', "i");
+  emit_update(b, k, "acc[i]", v);
+  tgi_sb_puts(b, "\n  }\n}\n");
+}
+
+void tgi_cg_emit_kernel(tgi_sbuf *b, const tgi_kspec *k, int id) {
+  if (!k->reduce) {
+    emit_elemwise(b, k, id);
+    return;
+  }
+  emit_reduce_run(b, k, id, 'c');
+  emit_reduce_run(b, k, id, 's');
+  emit_reduce_kept(b, k, id);
+}

@@ -1,0 +1,162 @@
+/* native.c: loading compiled code: the in-process table of loaded objects (one per key,
+   refcounted, so the same source twice is one load), the path from a source to a handle
+   (memory, then the disk cache, then the compiler), and the counters.
+
+   Concurrency: the table is guarded by one mutex that is never held while compiling. A
+   thread that finds a key being loaded by another waits for it (a condition variable), so
+   a process compiles each key once; other keys go ahead in parallel. Between processes
+   there is no lock at all: see cache.c. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "native_impl.h"
+
+struct tgi_native_lib {
+  struct tgi_native_lib *next;
+  unsigned char key[32];
+  void *handle; /* from dlopen; NULL while loading */
+  long refcnt;
+  bool ready;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t loaded = PTHREAD_COND_INITIALIZER;
+static tgi_native_lib *libs;
+
+static _Atomic long n_compiles, n_memory, n_disk, n_rebuilt, n_published, n_refused;
+
+void tgi_native_count_refused(void) { atomic_fetch_add(&n_refused, 1); }
+void tgi_native_count_published(void) { atomic_fetch_add(&n_published, 1); }
+
+void tgi_native_get_stats(tgi_native_stats *out) {
+  out->compiles = atomic_load(&n_compiles);
+  out->memory_hits = atomic_load(&n_memory);
+  out->disk_hits = atomic_load(&n_disk);
+  out->rebuilt = atomic_load(&n_rebuilt);
+  out->published = atomic_load(&n_published);
+  out->refused_dirs = atomic_load(&n_refused);
+}
+
+/* The handle for key, from the cache in dir ("" for none) or compiled now; NULL with err. */
+static void *load_handle(const tgi_cc *cc, const char *dir, const unsigned char key[32],
+                         const char *src, size_t len, tgi_err *err) {
+  bool corrupt = false;
+  if (dir[0]) {
+    char path[TGI_PATH_MAX + 80];
+    int r = tgi_cache_lookup(dir, key, path, sizeof path, err);
+    if (r == -2) return NULL;
+    if (r == 1) {
+      void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+      if (h) {
+        atomic_fetch_add(&n_disk, 1);
+        return h;
+      }
+      /* An intact entry that will not load (a noexec mount, a vanished library it
+         needs): compile afresh; the error, if any, comes from that load. */
+    }
+    corrupt = r == -1;
+  }
+  char tmp[TGI_PATH_MAX];
+  if (tgi_cc_compile(cc, src, len, tmp, sizeof tmp, err) != TG_OK) return NULL;
+  atomic_fetch_add(&n_compiles, 1);
+  char so[TGI_PATH_MAX + 8];
+  snprintf(so, sizeof so, "%s/k.so", tmp);
+  /* Loaded from the private directory, under a name no other object ever has, so whoever
+     wins the race to publish does not matter to this process. */
+  void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *why = dlerror();
+    tgi_err_set(err, TG_ERR_RUNTIME, "native: cannot load the compiled object: %s",
+                why ? why : "dlopen failed");
+  } else if (dir[0]) {
+    if (corrupt) atomic_fetch_add(&n_rebuilt, 1);
+    tgi_err ignore = {0}; /* a cache that cannot be written only costs later compiles */
+    if (tgi_cache_publish(dir, key, so, &ignore) == TG_OK)
+      tgi_cc_remember(cc, dir); /* so a new process finds the compiler's identity here */
+  }
+  tgi_cc_cleanup(tmp);
+  return h;
+}
+
+tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err) {
+  if (!src) {
+    tgi_err_set(err, TG_ERR_ARG, "native: the C source is NULL");
+    return NULL;
+  }
+  char dir[TGI_PATH_MAX];
+  tgi_err dir_err = {0};
+  if (tgi_cache_dir(dir, sizeof dir, &dir_err) != TG_OK) dir[0] = 0; /* compile uncached */
+  const tgi_cc *cc = tgi_cc_get(dir[0] ? dir : NULL, err);
+  if (!cc) return NULL;
+  unsigned char key[32];
+  tgi_sha256_ctx s;
+  tgi_sha256_init(&s);
+  tgi_sha256_update(&s, cc->id, sizeof cc->id);
+  tgi_sha256_update(&s, src, len);
+  tgi_sha256_final(&s, key);
+
+  pthread_mutex_lock(&mu);
+  tgi_native_lib *lib;
+  for (;;) {
+    lib = libs;
+    while (lib && memcmp(lib->key, key, 32) != 0) lib = lib->next;
+    if (!lib || lib->ready) break;
+    pthread_cond_wait(&loaded, &mu); /* another thread is loading it */
+  }
+  if (lib) {
+    lib->refcnt++;
+    pthread_mutex_unlock(&mu);
+    atomic_fetch_add(&n_memory, 1);
+    return lib;
+  }
+  lib = tgi_calloc(1, sizeof *lib);
+  if (!lib) {
+    pthread_mutex_unlock(&mu);
+    tgi_err_set(err, TG_ERR_NOMEM, "native: out of memory loading compiled code");
+    return NULL;
+  }
+  memcpy(lib->key, key, 32);
+  lib->next = libs;
+  libs = lib; /* not ready: others wait for this thread */
+  pthread_mutex_unlock(&mu);
+
+  void *h = load_handle(cc, dir, key, src, len, err);
+
+  pthread_mutex_lock(&mu);
+  if (h) {
+    lib->handle = h;
+    lib->refcnt = 1;
+    lib->ready = true;
+  } else {
+    tgi_native_lib **p = &libs;
+    while (*p != lib) p = &(*p)->next;
+    *p = lib->next;
+    tgi_free(lib);
+    lib = NULL;
+  }
+  pthread_cond_broadcast(&loaded);
+  pthread_mutex_unlock(&mu);
+  return lib;
+}
+
+void *tgi_native_sym(tgi_native_lib *lib, const char *name) {
+  return lib && name ? dlsym(lib->handle, name) : NULL;
+}
+
+void tgi_native_unref(tgi_native_lib *lib) {
+  if (!lib) return;
+  pthread_mutex_lock(&mu);
+  bool last = --lib->refcnt == 0;
+  if (last) {
+    tgi_native_lib **p = &libs;
+    while (*p != lib) p = &(*p)->next;
+    *p = lib->next;
+  }
+  pthread_mutex_unlock(&mu);
+  if (last) {
+    dlclose(lib->handle);
+    tgi_free(lib);
+  }
+}
