@@ -88,8 +88,9 @@ TEST(merge_cse_and_constants) {
 TEST(constant_folding_in_both_modes) {
   tg_graph *g = tg_graph_new();
   tg_var *x = tg_vector(g, "x", TG_FLOAT32);
-  tg_var *c = tg_mul(tg_constant(g, tg_array_from_f32(1, (int64_t[]){3}, (float[]){1, 2, 3})),
-                     tg_const_f64(g, 3.0));
+  tg_array *k = tg_array_from_f32(1, (int64_t[]){3}, (float[]){1, 2, 3});
+  tg_var *c = tg_mul(tg_constant(g, k), tg_const_f64(g, 3.0));
+  tg_array_unref(k); /* the graph holds its own reference */
   tg_var *y = tg_add(x, tg_exp(c));
   for (int m = 0; m < 2; m++) {
     tg_function *f = rw_compile(g, TG_VARS(x), TG_VARS(y), m ? "FAST_COMPILE" : "FAST_RUN", NULL);

@@ -82,8 +82,12 @@ if [ ! -f "$lib" ]; then
 fi
 flags=(-std=gnu11 -O3 -march=native -fno-math-errno -ffp-contract=fast -D_GNU_SOURCE
   "-DTG_SOURCE_DIR=\"$SRC\"" -I "$SRC/include" -I "$SRC/src" -I "$SRC/tests")
+# (a sanitizer build's library needs the sanitizer runtimes at link time)
+san=(-fsanitize=address,undefined)
 if ! "$CC" "${flags[@]}" "$SRC/tests/test_vmath.c" "$lib" -lm -lpthread -o "$tmp/tv" 2> /dev/null &&
-  ! "$CC" "${flags[@]}" "$SRC/tests/test_vmath.c" "$lib" -lopenblas -lm -lpthread -o "$tmp/tv"; then
+  ! "$CC" "${flags[@]}" "$SRC/tests/test_vmath.c" "$lib" -lopenblas -lm -lpthread -o "$tmp/tv" 2> /dev/null &&
+  ! "$CC" "${flags[@]}" "${san[@]}" "$SRC/tests/test_vmath.c" "$lib" -lm -lpthread -o "$tmp/tv" 2> /dev/null &&
+  ! "$CC" "${flags[@]}" "${san[@]}" "$SRC/tests/test_vmath.c" "$lib" -lopenblas -lm -lpthread -o "$tmp/tv"; then
   echo "FAIL: test_vmath.c does not build with kernel flags"
   exit 1
 fi
