@@ -9,31 +9,9 @@
 set -u
 BUILD=$2
 TG=$BUILD/tgraph
-pass=0
-fail=0
 tmp=$(mktemp -d)
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*"
-}
-run() {
-  local name=$1
-  shift
-  "$TG" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-  rc=$?
-}
-expect_rc() {
-  if [ "$rc" = "$2" ]; then ok; else bad "$1: exit status $rc, expected $2 (stderr: $(head -3 "$tmp/$1.err"))"; fi
-}
-expect_line() {
-  if grep -Eq -- "$3" "$tmp/$1.$2"; then ok; else
-    bad "$1: no line of std$2 matches /$3/; it was:"
-    sed 's/^/    /' "$tmp/$1.$2" | head -20
-  fi
-}
+. "$(dirname "$0")/cli_lib.bash"
 exists() { if [ -e "$1" ]; then ok; else bad "$2: $1 should exist"; fi; }
 gone() { if [ ! -e "$1" ]; then ok; else bad "$2: $1 should be gone"; fi; }
 
