@@ -25,7 +25,7 @@ static inline tg_function *rw_compile(tg_graph *g, int n_in, tg_var *const *ins,
   return f;
 }
 
-/* Number of instructions of f whose op displays as `name` ("Elemwise{log1p}") or, when
+/* Number of instructions of f (control instructions aside) whose op displays as `name` ("Elemwise{log1p}") or, when
    name ends with '*', starts with it ("Elemwise*"). */
 static inline int rw_count_op(const tg_function *f, const char *name) {
   int n = 0;
@@ -33,6 +33,7 @@ static inline int rw_count_op(const tg_function *f, const char *name) {
   bool prefix = k && name[k - 1] == '*';
   for (int i = 0; i < f->n_instr; i++) {
     char buf[TGI_LABEL_MAX];
+    if (f->code[i].jump >= 0) continue; /* a lazy IfElse's branch or jump */
     tgi_op_describe(f->code[i].op, buf, sizeof buf);
     n += prefix ? strncmp(buf, name, k - 1) == 0 : strcmp(buf, name) == 0;
   }

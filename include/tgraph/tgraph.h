@@ -19,6 +19,7 @@
 #include "io.h"
 #include "random.h"
 #include "scan.h"
+#include "ifelse.h"
 
 #ifdef __cplusplus
 extern "C" {

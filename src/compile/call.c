@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "function_impl.h"
+#include "../ops/ifelse_impl.h"
 
 #define STACK_SLOTS 64
 
@@ -197,6 +198,10 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
 
   for (int k = 0; k < f->n_instr && st == TG_OK; k++) {
     const tgi_instr *ins = &f->code[k];
+    if (ins->jump >= 0) { /* a lazy IfElse's control instruction (lazy.c) */
+      if (ins->br_slot < 0 || !tgi_ifelse_truth(slot[ins->br_slot])) k = ins->jump - 1;
+      continue;
+    }
     tg_array *in[16], *out[TGI_MAX_OUT];
     tg_array **inp = in;
     if (ins->n_in > 16) {

@@ -7,6 +7,7 @@
 #include "../rewrite/rewrite.h"
 #include "../backend/cpu/codegen.h"
 #include "function_impl.h"
+#include "lazy.h"
 
 static const char *vname(const tg_var *v) { return v->name ? v->name : "<unnamed>"; }
 
@@ -97,8 +98,12 @@ static bool layout(tg_function *f, int n_in, tg_var *const *pin, int n_out, int 
     memset(slot_of, 0xff, sizeof(int32_t) * nv);
     ok = (n_order = tgi_topo(fg, n_out + n_upd, roots, stop, order)) >= 0;
   }
+  /* IfElse branches become skippable blocks */
+  tgi_sched *sched = NULL;
+  int64_t n_sched = ok ? tgi_lazy_schedule(fg, order, n_order, n_out + n_upd, roots, &sched) : 0;
+  ok = ok && n_sched >= 0;
   f->slot_var = tgi_arena_alloc(fg, sizeof(tg_var *) * (nv ? nv : 1));
-  f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(n_order > 0 ? n_order : 1));
+  f->code = tgi_arena_alloc(fg, sizeof(tgi_instr) * (size_t)(n_sched > 0 ? n_sched : 1));
   f->in_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_in ? n_in : 1));
   f->out_slots = tgi_arena_alloc(fg, sizeof(int) * (size_t)(n_out ? n_out : 1));
   f->in_vars = tgi_arena_alloc(fg, sizeof(tg_var *) * (size_t)(n_in ? n_in : 1));
@@ -112,14 +117,21 @@ static bool layout(tg_function *f, int n_in, tg_var *const *pin, int n_out, int 
     f->in_slots[i] = slot(f, slot_of, pin[i]);
     f->in_vars[i] = pin[i];
   }
-  for (int64_t k = 0; ok && k < n_order; k++) {
-    tg_node *nd = order[k];
+  for (int64_t k = 0; ok && k < n_sched; k++) {
+    tg_node *nd = sched[k].nd;
     tgi_instr *ins = &f->code[f->n_instr++];
+    ins->op = nd->op;
+    ins->node = nd;
+    ins->jump = -1;
+    ins->br_slot = -1;
+    if (sched[k].kind != TGI_SCHED_NODE) {
+      ins->jump = (int)sched[k].target;
+      if (sched[k].kind == TGI_SCHED_BRANCH) last[ins->br_slot = slot(f, slot_of, nd->in[0])] = k;
+      continue;
+    }
     ins->in = tgi_arena_alloc(fg, sizeof(int) * (size_t)(nd->n_in ? nd->n_in : 1));
     ins->out = tgi_arena_alloc(fg, sizeof(int) * (size_t)nd->n_out);
     if (!(ok = ins->in && ins->out)) break;
-    ins->op = nd->op;
-    ins->node = nd;
     ins->n_in = nd->n_in;
     ins->n_out = nd->n_out;
     for (int i = 0; i < nd->n_in; i++) last[ins->in[i] = slot(f, slot_of, nd->in[i])] = k;
@@ -139,6 +151,7 @@ static bool layout(tg_function *f, int n_in, tg_var *const *pin, int n_out, int 
   tgi_free(stop);
   tgi_free(slot_of);
   tgi_free(order);
+  tgi_free(sched);
   if (!ok) return false;
   /* free lists: intermediates only; inputs, constants, shared values, outputs and update
      values are never freed before the end of the call */

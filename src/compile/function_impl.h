@@ -21,6 +21,10 @@ typedef struct tgi_instr {
   int *in, *out;     /* slot indices */
   int n_free;
   int *free;         /* slots whose last use is this instruction */
+  int jump;          /* -1: run op; else a control instruction of a lazy IfElse (lazy.c):
+                        go to instruction `jump`, when br_slot < 0 always, else when the
+                        condition in slot br_slot is false */
+  int br_slot;
 } tgi_instr;
 
 enum { TGI_UNUSED_RAISE, TGI_UNUSED_WARN, TGI_UNUSED_IGNORE };

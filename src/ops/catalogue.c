@@ -61,6 +61,7 @@ static const struct {
     {tgi_catalogue_fused, &tgi_catalogue_fused_n},
     {tgi_catalogue_random, &tgi_catalogue_random_n},
     {tgi_catalogue_scan, &tgi_catalogue_scan_n},
+    {tgi_catalogue_ifelse, &tgi_catalogue_ifelse_n},
     {tgi_catalogue_grad, &tgi_catalogue_grad_n},
 };
 #define NFAM ((int)(sizeof families / sizeof families[0]))

@@ -90,6 +90,8 @@ extern const tgi_op_info tgi_catalogue_random[];
 extern const int tgi_catalogue_random_n;
 extern const tgi_op_info tgi_catalogue_scan[];
 extern const int tgi_catalogue_scan_n;
+extern const tgi_op_info tgi_catalogue_ifelse[];
+extern const int tgi_catalogue_ifelse_n;
 
 /* Number of catalogue rows and row i. */
 int tgi_op_catalogue_count(void);

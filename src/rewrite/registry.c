@@ -18,6 +18,7 @@ static const struct {
     {tgi_rewrites_canon_shape, &tgi_rewrites_canon_shape_n},
     {tgi_rewrites_canon_subtensor, &tgi_rewrites_canon_subtensor_n},
     {tgi_rewrites_scan, &tgi_rewrites_scan_n},
+    {tgi_rewrites_ifelse, &tgi_rewrites_ifelse_n},
     {tgi_rewrites_fusion, &tgi_rewrites_fusion_n},
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))

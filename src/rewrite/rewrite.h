@@ -73,6 +73,8 @@ extern const tgi_rewrite tgi_rewrites_canon_subtensor[]; /* canonicalize: subten
 extern const int tgi_rewrites_canon_subtensor_n;
 extern const tgi_rewrite tgi_rewrites_scan[]; /* scan_save_mem (src/ops/scan_mem.c) */
 extern const int tgi_rewrites_scan_n;
+extern const tgi_rewrite tgi_rewrites_ifelse[]; /* constant condition, same branches */
+extern const int tgi_rewrites_ifelse_n;
 extern const tgi_rewrite tgi_rewrites_fusion[]; /* elementwise and reduce fusion */
 extern const int tgi_rewrites_fusion_n;
 
