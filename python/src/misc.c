@@ -81,8 +81,7 @@ static PyObject *py_set_value(PyObject *self, PyObject *args, PyObject *kw) {
 /* The tg_vars of a list of variables (or values) into a new PyMem array; count or -1. */
 static int var_list(tgp_Graph *G, PyObject *o, tg_var ***vs) { return tgp_parse_vars(G, o, vs); }
 
-/* A list of n new variables; NULL entries (disconnected, return_disconnected='None') give None. */
-static PyObject *var_list_out(tgp_Graph *G, int n, tg_var **vs) {
+PyObject *tgp_var_list(tgp_Graph *G, int n, tg_var *const *vs) {
   PyObject *l = PyList_New(n);
   for (int i = 0; l && i < n; i++) {
     PyObject *o = vs[i] ? tgp_var_new(G, vs[i]) : Py_NewRef(Py_None);
@@ -139,7 +138,7 @@ static PyObject *py_grad(PyObject *self, PyObject *args, PyObject *kw) {
     tgp_raise_graph(G);
     goto done;
   }
-  r = var_list_out(G, n, grads);
+  r = tgp_var_list(G, n, grads);
 done:
   PyMem_Free(wrt), PyMem_Free(ccv), PyMem_Free(kvv), PyMem_Free(kgv), PyMem_Free(grads);
   Py_DECREF(G);
@@ -169,7 +168,7 @@ static PyObject *lop_rop(PyObject *args, int rop) {
   }
   tg_status st = rop ? tg_Rop(nf, f, nw, w, e, res) : tg_Lop(nf, f, e, nw, w, res);
   if (st != TG_OK) tgp_raise_graph(G);
-  else r = var_list_out(G, nres, res);
+  else r = tgp_var_list(G, nres, res);
 done:
   PyMem_Free(f), PyMem_Free(w), PyMem_Free(e), PyMem_Free(res);
   Py_DECREF(G);

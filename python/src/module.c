@@ -184,14 +184,18 @@ static int add_functions(PyObject *m, PyMethodDef *defs) {
 PyMODINIT_FUNC PyInit__tgraph(void);
 PyMODINIT_FUNC PyInit__tgraph(void) {
   import_array();
-  PyTypeObject *types[] = {&tgp_GraphType, &tgp_VarType, &tgp_FunctionType, &tgp_OwnerType};
+  PyTypeObject *types[] = {&tgp_GraphType, &tgp_VarType, &tgp_FunctionType, &tgp_OwnerType,
+                           &tgp_RngType};
   for (size_t i = 0; i < sizeof types / sizeof *types; i++)
     if (PyType_Ready(types[i]) < 0) return NULL;
   PyObject *m = PyModule_Create(&module_def);
   if (!m) return NULL;
   if (add_functions(m, tgp_var_functions) < 0 || add_functions(m, tgp_misc_functions) < 0 ||
       add_functions(m, tgp_shape_functions) < 0 ||
-      add_functions(m, tgp_linalg_functions) < 0 || tgp_add_ops(m) < 0 ||
+      add_functions(m, tgp_linalg_functions) < 0 || add_functions(m, tgp_scan_functions) < 0 ||
+      add_functions(m, tgp_random_functions) < 0 || add_functions(m, tgp_ifelse_functions) < 0 ||
+      tgp_add_ops(m) < 0 ||
+      PyModule_AddObjectRef(m, "Rng", (PyObject *)&tgp_RngType) < 0 ||
       PyModule_AddObjectRef(m, "Variable", (PyObject *)&tgp_VarType) < 0 ||
       PyModule_AddObjectRef(m, "Function", (PyObject *)&tgp_FunctionType) < 0 ||
       PyModule_AddObjectRef(m, "Graph", (PyObject *)&tgp_GraphType) < 0) {

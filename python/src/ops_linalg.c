@@ -35,23 +35,13 @@ static PyObject *py_tensordot(PyObject *self, PyObject *args, PyObject *kw) {
 }
 
 static PyObject *py_slogdet(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[2] = {NULL, NULL};
+  BEGIN_TUPLE(2) KW("x");
+  tg_var *x;
   if (PARSE("O&", V, &x)) o[0] = tg_slogdet(x, &o[1]);
-  if (!o[0]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, 2, o);
+  END_TUPLE(2)
 }
 
-static PyObject *py_cholesky(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "lower");
-  tg_var *x;
-  int lower = 1;
-  if (PARSE("O&|p", V, &x, &lower)) out = tg_cholesky(x, lower);
-  END
-}
+OP_X1(cholesky, "lower", "O&|p", int, 1, tg_cholesky(x, a))
 
 static int uplo_lower(const char *s, int *lower) {
   if (!strcmp(s, "L") || !strcmp(s, "l")) return *lower = 1, 1;
@@ -61,16 +51,12 @@ static int uplo_lower(const char *s, int *lower) {
 }
 
 static PyObject *py_eigh(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", "UPLO", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[2] = {NULL, NULL};
+  BEGIN_TUPLE(2) KW("x", "UPLO");
+  tg_var *x;
   const char *uplo = "L";
   int lower;
   if (PARSE("O&|s", V, &x, &uplo) && uplo_lower(uplo, &lower)) o[0] = tg_eigh(x, lower, &o[1]);
-  if (!o[0]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, 2, o);
+  END_TUPLE(2)
 }
 
 static PyObject *py_eigvalsh(PyObject *self, PyObject *args, PyObject *kw) {
@@ -83,25 +69,18 @@ static PyObject *py_eigvalsh(PyObject *self, PyObject *args, PyObject *kw) {
 }
 
 static PyObject *py_svd(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", "full_matrices", "compute_uv", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[3] = {NULL, NULL, NULL};
+  BEGIN_TUPLE(3) KW("x", "full_matrices", "compute_uv");
+  tg_var *x;
   int full = 1, uv = 1;
   if (!PARSE("O&|pp", V, &x, &full, &uv)) return tgp_finish(G, NULL);
   if (!uv) return tgp_finish(G, tg_svd(x, full, NULL, NULL));
   o[1] = tg_svd(x, full, &o[0], &o[2]);
-  if (!o[1]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, 3, o);
+  END_TUPLE(3)
 }
 
 static PyObject *py_qr(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", "mode", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[2] = {NULL, NULL};
+  BEGIN_TUPLE(2) KW("x", "mode");
+  tg_var *x;
   const char *mode = "reduced";
   if (!PARSE("O&|s", V, &x, &mode)) return tgp_finish(G, NULL);
   tg_qr_mode m = !strcmp(mode, "reduced") ? TG_QR_REDUCED : !strcmp(mode, "complete") ? TG_QR_COMPLETE
@@ -112,8 +91,7 @@ static PyObject *py_qr(PyObject *self, PyObject *args, PyObject *kw) {
   }
   if (m == TG_QR_R) return tgp_finish(G, tg_qr(x, m, NULL));
   o[1] = tg_qr(x, m, &o[0]);
-  if (!o[1]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, 2, o);
+  END_TUPLE(2)
 }
 
 static PyObject *py_norm(PyObject *self, PyObject *args, PyObject *kw) {
@@ -139,29 +117,11 @@ static PyObject *py_norm(PyObject *self, PyObject *args, PyObject *kw) {
 
 /* ---- nnet ---- */
 
-static PyObject *py_relu(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "alpha");
-  tg_var *x;
-  double alpha = 0;
-  if (PARSE("O&|d", V, &x, &alpha)) out = alpha == 0 ? tg_relu(x) : tg_leaky_relu(x, alpha);
-  END
-}
+OP_X1(relu, "alpha", "O&|d", double, 0, a == 0 ? tg_relu(x) : tg_leaky_relu(x, a))
 
-static PyObject *py_elu(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "alpha");
-  tg_var *x;
-  double alpha = 1.0;
-  if (PARSE("O&|d", V, &x, &alpha)) out = tg_elu(x, alpha);
-  END
-}
+OP_X1(elu, "alpha", "O&|d", double, 1.0, tg_elu(x, a))
 
-static PyObject *py_gelu(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "approximate");
-  tg_var *x;
-  int approx = 0;
-  if (PARSE("O&|p", V, &x, &approx)) out = tg_gelu(x, approx);
-  END
-}
+OP_X1(gelu, "approximate", "O&|p", int, 0, tg_gelu(x, a))
 
 static PyObject *py_one_hot(PyObject *self, PyObject *args, PyObject *kw) {
   BEGIN KW("y", "nb_class", "dtype");
@@ -197,75 +157,64 @@ static PyObject *py_searchsorted(PyObject *self, PyObject *args, PyObject *kw) {
 }
 
 static PyObject *py_unique(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", "return_counts", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[2] = {NULL, NULL};
+  BEGIN_TUPLE(2) KW("x", "return_counts");
+  tg_var *x;
   int counts = 0;
   if (!PARSE("O&|p", V, &x, &counts)) return tgp_finish(G, NULL);
   if (!counts) return tgp_finish(G, tg_unique(x, NULL));
   o[0] = tg_unique(x, &o[1]);
-  if (!o[0]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, 2, o);
+  END_TUPLE(2)
+}
+
+/* (x, v, axis=None) ops: repeat, roll */
+static PyObject *x_v_axis(PyObject *args, PyObject *kw, const char *v_kw,
+                          tg_var *(*fn)(tg_var *, tg_var *, int)) {
+  char *kws[] = {"x", (char *)v_kw, "axis", NULL};
+  tgp_Graph *G = tgp_graph_acquire();
+  if (!G) return NULL;
+  tg_var *x, *v, *out = NULL;
+  PyObject *axo = Py_None;
+  int axis;
+  if (PARSE("O&O&|O", V, &x, V, &v, &axo) && tgp_axis_or_none(axo, &axis)) out = fn(x, v, axis);
+  return tgp_finish(G, out);
 }
 
 static PyObject *py_repeat(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "repeats", "axis");
-  tg_var *x, *r;
-  PyObject *axo = Py_None;
-  int axis;
-  if (PARSE("O&O&|O", V, &x, V, &r, &axo) && tgp_axis_or_none(axo, &axis)) out = tg_repeat(x, r, axis);
-  END
+  (void)self;
+  return x_v_axis(args, kw, "repeats", tg_repeat);
 }
 
 static PyObject *py_tile(PyObject *self, PyObject *args, PyObject *kw) {
   BEGIN KW("x", "reps");
   tg_var *x;
   PyObject *reps;
-  if (PARSE("O&O", V, &x, &reps)) {
-    PyObject *seq = PyIndex_Check(reps) ? PyTuple_Pack(1, reps)
-                                        : PySequence_Fast(reps, "tile: reps must be ints");
-    Py_ssize_t k = seq ? PySequence_Fast_GET_SIZE(seq) : 0;
-    int64_t r[TG_MAX_NDIM];
-    if (seq && k > TG_MAX_NDIM) PyErr_SetString(PyExc_ValueError, "tile: too many reps");
-    for (Py_ssize_t i = 0; seq && !PyErr_Occurred() && i < k; i++)
-      r[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
-    if (seq && !PyErr_Occurred()) out = tg_tile(x, (int)k, r);
-    Py_XDECREF(seq);
+  int64_t r[TG_MAX_NDIM];
+  int k;
+  if (PARSE("O&O", V, &x, &reps) && (k = tgp_int_list(reps, r, "tile: reps")) >= 0) {
+    for (int i = 0; i < k; i++)
+      if (r[i] == TGP_ANY_DIM) k = -1;
+    if (k < 0) PyErr_SetString(PyExc_TypeError, "tile: reps must be ints");
+    else out = tg_tile(x, k, r);
   }
   END
 }
 
 static PyObject *py_roll(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "shift", "axis");
-  tg_var *x, *s;
-  PyObject *axo = Py_None;
-  int axis;
-  if (PARSE("O&O&|O", V, &x, V, &s, &axo) && tgp_axis_or_none(axo, &axis)) out = tg_roll(x, s, axis);
-  END
+  (void)self;
+  return x_v_axis(args, kw, "shift", tg_roll);
 }
 
 static PyObject *py_flip(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "axis");
-  tg_var *x;
-  PyObject *axo = Py_None;
-  int n, axes[TG_MAX_NDIM];
-  if (PARSE("O&|O", V, &x, &axo) && tgp_parse_axes(axo, &n, axes))
-    out = tg_flip(x, n, n < 0 ? NULL : axes);
-  END
+  (void)self;
+  return tgp_x_axes(args, kw, "axis", tg_flip);
 }
 
 static PyObject *py_nonzero(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[TG_MAX_NDIM];
-  if (!PARSE("O&", V, &x)) return tgp_finish(G, NULL);
-  int n = tg_nonzero(x, o);
+  BEGIN_TUPLE(TG_MAX_NDIM) KW("x");
+  tg_var *x;
+  int n = PARSE("O&", V, &x) ? tg_nonzero(x, o) : -1;
   if (n < 0) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, n, o);
+  END_TUPLE(n)
 }
 
 static PyObject *py_bincount(PyObject *self, PyObject *args, PyObject *kw) {
@@ -301,26 +250,16 @@ static PyObject *py_grad_clip(PyObject *self, PyObject *args, PyObject *kw) {
   END
 }
 
-static PyObject *py_grad_scale(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "multiplier");
-  tg_var *x;
-  double s;
-  if (PARSE("O&d", V, &x, &s)) out = tg_grad_scale(x, s);
-  END
-}
+OP_X1(grad_scale, "multiplier", "O&d", double, 1.0, tg_grad_scale(x, a))
 
 static PyObject *py_max_and_argmax(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", "axis", "keepdims", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *o[2] = {NULL, NULL};
+  BEGIN_TUPLE(2) KW("x", "axis", "keepdims");
+  tg_var *x;
   PyObject *axo = Py_None;
   int keep = 0, n, axes[TG_MAX_NDIM];
   if (PARSE("O&|Op", V, &x, &axo, &keep) && tgp_parse_axes(axo, &n, axes))
     o[0] = tg_max_and_argmax(x, n, n < 0 ? NULL : axes, keep, &o[1]);
-  if (!o[0]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, 2, o);
+  END_TUPLE(2)
 }
 
 #define F(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_VARARGS | METH_KEYWORDS, doc},

@@ -77,6 +77,41 @@ static int parse_shape(tgp_Graph *G, PyObject *o, tg_var **vec, int *n, tg_var *
   return !PyErr_Occurred();
 }
 
+tg_var *tgp_shape_var(tgp_Graph *G, PyObject *o) {
+  tg_var *vec, *dims[TG_MAX_NDIM], *v;
+  int64_t consts[TG_MAX_NDIM], n64;
+  int n, all_const;
+  if (!parse_shape(G, o, &vec, &n, dims, consts, &all_const)) return NULL;
+  if (vec) return vec;
+  if (all_const) { /* a constant, so the length and the values are known when building */
+    n64 = n;
+    tg_array *a = tg_array_from_i64(1, &n64, consts);
+    v = a ? tg_constant(G->g, a) : NULL;
+    tg_array_unref(a);
+  } else {
+    v = tg_make_vector(G->g, n, dims);
+  }
+  if (!v) tgp_raise_graph(G);
+  return v;
+}
+
+int tgp_int_list(PyObject *o, int64_t *vals, const char *what) {
+  PyObject *seq = PyIndex_Check(o) ? PyTuple_Pack(1, o) : PySequence_Fast(o, "");
+  if (!seq) {
+    PyErr_Format(PyExc_TypeError, "%s must be an int or a sequence of ints", what);
+    return -1;
+  }
+  Py_ssize_t k = PySequence_Fast_GET_SIZE(seq);
+  if (k > TG_MAX_NDIM) PyErr_Format(PyExc_ValueError, "%s: more than %d entries", what, TG_MAX_NDIM);
+  for (Py_ssize_t i = 0; !PyErr_Occurred() && i < k; i++) {
+    PyObject *e = PySequence_Fast_GET_ITEM(seq, i);
+    int any = e == Py_None || (PyUnicode_Check(e) && !PyUnicode_CompareWithASCIIString(e, "x"));
+    vals[i] = any ? TGP_ANY_DIM : PyLong_AsLongLong(e);
+  }
+  Py_DECREF(seq);
+  return PyErr_Occurred() ? -1 : (int)k;
+}
+
 int tgp_parse_vars(tgp_Graph *G, PyObject *o, tg_var ***vs) {
   PyObject *seq = PySequence_Fast(o, "expected a sequence of tensors");
   if (!seq) return -1;
@@ -126,43 +161,45 @@ static PyObject *py_reshape(PyObject *self, PyObject *args, PyObject *kw) {
   END
 }
 
-static PyObject *py_flatten(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "outdim");
-  tg_var *x;
-  int nd = 1;
-  if (PARSE("O&|i", V, &x, &nd)) out = tg_flatten(x, nd);
-  END
-}
+OP_X1(flatten, "outdim", "O&|i", int, 1, tg_flatten(x, a))
 
 static PyObject *py_dimshuffle(PyObject *self, PyObject *args, PyObject *kw) {
   BEGIN KW("x", "pattern");
   tg_var *x;
   PyObject *pat;
-  if (PARSE("O&O", V, &x, &pat)) {
-    PyObject *seq = PySequence_Fast(pat, "dimshuffle: the pattern must be a sequence");
-    Py_ssize_t k = seq ? PySequence_Fast_GET_SIZE(seq) : 0;
-    int p[TG_MAX_NDIM];
-    if (seq && k > TG_MAX_NDIM) PyErr_SetString(PyExc_ValueError, "dimshuffle: pattern too long");
-    for (Py_ssize_t i = 0; seq && !PyErr_Occurred() && i < k; i++) {
-      PyObject *e = PySequence_Fast_GET_ITEM(seq, i);
-      if (PyUnicode_Check(e) && PyUnicode_CompareWithASCIIString(e, "x") == 0) p[i] = -1;
-      else if ((p[i] = (int)PyLong_AsLong(e)) == -1 && !PyErr_Occurred())
-        PyErr_SetString(PyExc_ValueError, "dimshuffle: -1 is not a dim (use 'x' for a new one)");
+  int64_t v[TG_MAX_NDIM];
+  int p[TG_MAX_NDIM], k;
+  if (PARSE("O&O", V, &x, &pat) && (k = tgp_int_list(pat, v, "dimshuffle: the pattern")) >= 0) {
+    for (int i = 0; i < k; i++) {
+      if (v[i] == -1) k = -1;
+      else p[i] = v[i] == TGP_ANY_DIM ? -1 : (int)v[i];
     }
-    if (seq && !PyErr_Occurred()) out = tg_dimshuffle(x, (int)k, p);
-    Py_XDECREF(seq);
+    if (k < 0) PyErr_SetString(PyExc_ValueError, "dimshuffle: -1 is not a dim (use 'x' for a new one)");
+    else out = tg_dimshuffle(x, k, p);
   }
   END
 }
 
-static PyObject *py_transpose(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "axes");
-  tg_var *x;
+PyObject *tgp_x_axes(PyObject *args, PyObject *kw, const char *axis_kw,
+                     tg_var *(*fn)(tg_var *, int, const int *)) {
+  char *kws[] = {"x", (char *)axis_kw, NULL};
+  tgp_Graph *G = tgp_graph_acquire();
+  if (!G) return NULL;
+  tg_var *x, *out = NULL;
   PyObject *axo = Py_None;
   int n, axes[TG_MAX_NDIM];
   if (PARSE("O&|O", V, &x, &axo) && tgp_parse_axes(axo, &n, axes))
-    out = tg_transpose(x, n < 0 ? 0 : n, n < 0 ? NULL : axes);
-  END
+    out = fn(x, n, n < 0 ? NULL : axes);
+  return tgp_finish(G, out);
+}
+
+/* transpose's None (reverse the dims) is n = 0 */
+static tg_var *transpose_n(tg_var *x, int n, const int *axes) {
+  return tg_transpose(x, n < 0 ? 0 : n, axes);
+}
+static PyObject *py_transpose(PyObject *self, PyObject *args, PyObject *kw) {
+  (void)self;
+  return tgp_x_axes(args, kw, "axes", transpose_n);
 }
 
 static PyObject *py_swapaxes(PyObject *self, PyObject *args, PyObject *kw) {
@@ -174,38 +211,22 @@ static PyObject *py_swapaxes(PyObject *self, PyObject *args, PyObject *kw) {
 }
 
 static PyObject *py_squeeze(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "axis");
-  tg_var *x;
-  PyObject *axo = Py_None;
-  int n, axes[TG_MAX_NDIM];
-  if (PARSE("O&|O", V, &x, &axo) && tgp_parse_axes(axo, &n, axes))
-    out = tg_squeeze(x, n, n < 0 ? NULL : axes);
-  END
+  (void)self;
+  return tgp_x_axes(args, kw, "axis", tg_squeeze);
 }
 
-static PyObject *py_expand_dims(PyObject *self, PyObject *args, PyObject *kw) {
-  BEGIN KW("x", "axis");
-  tg_var *x;
-  int a;
-  if (PARSE("O&i", V, &x, &a)) out = tg_expand_dims(x, a);
-  END
-}
+OP_X1(expand_dims, "axis", "O&i", int, 0, tg_expand_dims(x, a))
 
 static PyObject *py_specify_shape(PyObject *self, PyObject *args, PyObject *kw) {
   BEGIN KW("x", "shape");
   tg_var *x;
   PyObject *shape;
-  if (PARSE("O&O", V, &x, &shape)) {
-    PyObject *seq = PySequence_Fast(shape, "specify_shape: shape must be a sequence");
-    Py_ssize_t k = seq ? PySequence_Fast_GET_SIZE(seq) : 0;
-    int64_t sh[TG_MAX_NDIM];
-    if (seq && k > TG_MAX_NDIM) PyErr_SetString(PyExc_ValueError, "too many dims");
-    for (Py_ssize_t i = 0; seq && !PyErr_Occurred() && i < k; i++) {
-      PyObject *d = PySequence_Fast_GET_ITEM(seq, i);
-      sh[i] = d == Py_None ? -1 : PyLong_AsLongLong(d);
-    }
-    if (seq && !PyErr_Occurred()) out = tg_specify_shape(x, (int)k, sh);
-    Py_XDECREF(seq);
+  int64_t sh[TG_MAX_NDIM];
+  int k;
+  if (PARSE("O&O", V, &x, &shape) && (k = tgp_int_list(shape, sh, "specify_shape: shape")) >= 0) {
+    for (int i = 0; i < k; i++)
+      if (sh[i] == TGP_ANY_DIM) sh[i] = -1;
+    out = tg_specify_shape(x, k, sh);
   }
   END
 }
@@ -224,21 +245,12 @@ static PyObject *join_or_stack(PyObject *args, PyObject *kw, int stack) {
   PyMem_Free(vs);
   return tgp_finish(G, out);
 }
-static PyObject *py_concatenate(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return join_or_stack(args, kw, 0);
-}
-static PyObject *py_stack(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return join_or_stack(args, kw, 1);
-}
+TRAMPOLINE(concatenate, join_or_stack, 0)
+TRAMPOLINE(stack, join_or_stack, 1)
 
 static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  static char *kws[] = {"x", "splits_size", "n_splits", "axis", NULL};
-  tgp_Graph *G = tgp_graph_acquire();
-  if (!G) return NULL;
-  tg_var *x, *outs[8] = {NULL};
+  BEGIN_TUPLE(8) KW("x", "splits_size", "n_splits", "axis");
+  tg_var *x, **outs = o;
   PyObject *sizes;
   int n = -1, axis = 0;
   if (PARSE("O&O|ii", V, &x, &sizes, &n, &axis)) {
@@ -263,7 +275,7 @@ static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kw) {
     }
   }
   if (!PyErr_Occurred() && !outs[0]) return tgp_finish(G, NULL);
-  return tgp_finish_tuple(G, n < 0 ? 0 : n, outs);
+  END_TUPLE(n < 0 ? 0 : n)
 }
 
 /* ---- creation ---- */
@@ -311,18 +323,9 @@ static PyObject *filled(PyObject *args, PyObject *kw, int which) {
   }
   return tgp_finish(G, out);
 }
-static PyObject *py_zeros(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return filled(args, kw, 0);
-}
-static PyObject *py_ones(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return filled(args, kw, 1);
-}
-static PyObject *py_full(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return filled(args, kw, 2);
-}
+TRAMPOLINE(zeros, filled, 0)
+TRAMPOLINE(ones, filled, 1)
+TRAMPOLINE(full, filled, 2)
 
 static PyObject *like(PyObject *args, PyObject *kw, int ones) {
   static char *kws[] = {"x", "dtype", NULL};
@@ -337,14 +340,8 @@ static PyObject *like(PyObject *args, PyObject *kw, int ones) {
   }
   return tgp_finish(G, out);
 }
-static PyObject *py_zeros_like(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return like(args, kw, 0);
-}
-static PyObject *py_ones_like(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return like(args, kw, 1);
-}
+TRAMPOLINE(zeros_like, like, 0)
+TRAMPOLINE(ones_like, like, 1)
 
 static PyObject *py_arange(PyObject *self, PyObject *args, PyObject *kw) {
   BEGIN KW("start", "stop", "step", "dtype");
@@ -390,14 +387,8 @@ static PyObject *py_eye_tri(PyObject *args, PyObject *kw, int tri) {
     out = tri ? tg_tri(G->g, n, m, k, dt) : tg_eye(G->g, n, m, k, dt);
   return tgp_finish(G, out);
 }
-static PyObject *py_eye(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return py_eye_tri(args, kw, 0);
-}
-static PyObject *py_tri(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return py_eye_tri(args, kw, 1);
-}
+TRAMPOLINE(eye, py_eye_tri, 0)
+TRAMPOLINE(tri, py_eye_tri, 1)
 
 /* (x, k=0) ops: tril, triu, diag */
 static PyObject *x_k(PyObject *args, PyObject *kw, tg_var *(*fn)(tg_var *, int)) {
@@ -409,18 +400,9 @@ static PyObject *x_k(PyObject *args, PyObject *kw, tg_var *(*fn)(tg_var *, int))
   if (PARSE("O&|i", V, &x, &k)) out = fn(x, k);
   return tgp_finish(G, out);
 }
-static PyObject *py_tril(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return x_k(args, kw, tg_tril);
-}
-static PyObject *py_triu(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return x_k(args, kw, tg_triu);
-}
-static PyObject *py_diag(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return x_k(args, kw, tg_diag);
-}
+TRAMPOLINE(tril, x_k, tg_tril)
+TRAMPOLINE(triu, x_k, tg_triu)
+TRAMPOLINE(diag, x_k, tg_diag)
 
 static PyObject *diag_trace(PyObject *args, PyObject *kw, int trace) {
   static char *kws[] = {"x", "offset", "axis1", "axis2", NULL};
@@ -432,14 +414,8 @@ static PyObject *diag_trace(PyObject *args, PyObject *kw, int trace) {
     out = trace ? tg_trace(x, off, a1, a2) : tg_diagonal(x, off, a1, a2);
   return tgp_finish(G, out);
 }
-static PyObject *py_diagonal(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return diag_trace(args, kw, 0);
-}
-static PyObject *py_trace(PyObject *self, PyObject *args, PyObject *kw) {
-  (void)self;
-  return diag_trace(args, kw, 1);
-}
+TRAMPOLINE(diagonal, diag_trace, 0)
+TRAMPOLINE(trace, diag_trace, 1)
 
 #define F(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_VARARGS | METH_KEYWORDS, doc},
 PyMethodDef tgp_shape_functions[] = {

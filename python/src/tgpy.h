@@ -119,6 +119,18 @@ int tgp_conv_dtype(PyObject *o, void *out);
 /* A sequence of variables or values into a new array *vs (PyMem_Free it); the count, or
    -1 with an exception. */
 int tgp_parse_vars(tgp_Graph *G, PyObject *o, tg_var ***vs);
+/* A shape as one int64 vector variable: a symbolic int vector as it is, an int or a
+   sequence of ints and int scalars as a constant or a make_vector. NULL with an exception. */
+tg_var *tgp_shape_var(tgp_Graph *G, PyObject *o);
+/* The (x, axis=None) ops, the axis argument named axis_kw: fn(x, n, axes) with n -1 and
+   axes NULL for None. */
+PyObject *tgp_x_axes(PyObject *args, PyObject *kw, const char *axis_kw,
+                     tg_var *(*fn)(tg_var *, int, const int *));
+/* One int or a sequence of ints (at most TG_MAX_NDIM) into vals; None and 'x' give
+   TGP_ANY_DIM, for the caller to accept or refuse. The count, or -1 with an exception
+   naming what. */
+#define TGP_ANY_DIM INT64_MIN
+int tgp_int_list(PyObject *o, int64_t *vals, const char *what);
 /* An axis: None gives TG_AXIS_NONE. */
 int tgp_axis_or_none(PyObject *o, int *ax);
 
@@ -129,12 +141,45 @@ int tgp_axis_or_none(PyObject *o, int *ax);
   tg_var *out = NULL;                    \
   (void)self;
 #define END return tgp_finish(G, out);
+/* The same for ops with several outputs: o[] receives them, END_TUPLE(n) wraps n of them
+   (a NULL among them raises the graph's error). */
+#define BEGIN_TUPLE(N)                   \
+  tgp_Graph *G = tgp_graph_acquire();    \
+  if (!G) return NULL;                   \
+  tg_var *o[N] = {NULL};                 \
+  (void)self;
+#define END_TUPLE(n) return tgp_finish_tuple(G, (n), o);
+/* An op of x and one option: fmt the PyArg format ("O&|d": x, an optional double),
+   ctype and init the option's C type and default, expr the builder call (of x and a). */
+#define OP_X1(name, kwname, fmt, ctype, init, expr)                             \
+  static PyObject *py_##name(PyObject *self, PyObject *args, PyObject *kw) { \
+    BEGIN KW("x", kwname);                                                    \
+    tg_var *x;                                                                \
+    ctype a = init;                                                           \
+    if (PARSE(fmt, V, &x, &a)) out = (expr);                                  \
+    END                                                                       \
+  }
+/* A module function handing its arguments to a parser shared by several ops (fn(args, kw,
+   which) tells them apart). */
+#define TRAMPOLINE(name, fn, which)                                             \
+  static PyObject *py_##name(PyObject *self, PyObject *args, PyObject *kw) { \
+    (void)self;                                                               \
+    return fn(args, kw, which);                                               \
+  }
 #define KW(...) static char *kws[] = {__VA_ARGS__, NULL}
 #define PARSE(fmt, ...) PyArg_ParseTupleAndKeywords(args, kw, fmt, kws, __VA_ARGS__)
 #define V tgp_conv_var
 
+/* ---- scan.c, random.c, ifelse.c ---- */
+extern PyMethodDef tgp_scan_functions[];
+extern PyMethodDef tgp_random_functions[];
+extern PyTypeObject tgp_RngType;
+extern PyMethodDef tgp_ifelse_functions[];
+
 /* ---- function.c ---- */
 /* ---- misc.c (grad, shared variables, printing, config) ---- */
+/* A list of n new variables; NULL entries (a disconnected gradient) give None. */
+PyObject *tgp_var_list(tgp_Graph *G, int n, tg_var *const *vs);
 extern PyMethodDef tgp_misc_functions[];
 
 #endif

@@ -19,9 +19,40 @@ from . import printing
 from .printing import pp, debugprint, pydotprint
 from .tensor.var import TensorVariable, TensorSharedVariable, SharedVariable, TensorConstant
 from . import compile
+from . import scan_module
+from .scan_module import map, reduce, foldl, foldr, until, OrderedUpdates
+from . import ifelse
+from . import sandbox
 
+
+class _ScanModule(type(compile)):
+    """tgraph.scan is both the function (tgraph.scan(fn, ...)) and a module with Theano's
+    submodule names (tgraph.scan.utils.until, from tgraph.scan import scan, until)."""
+
+    def __call__(self, *args, **kwargs):
+        return scan_module.scan(*args, **kwargs)
+
+
+def _make_scan_module():
+    import sys
+    scan = _ScanModule(__name__ + ".scan", scan_module.__doc__)
+    utils = type(compile)(__name__ + ".scan.utils", "until and OrderedUpdates.")
+    utils.until, utils.OrderedUpdates = until, OrderedUpdates
+    for k in scan_module.__all__:
+        setattr(scan, k, getattr(scan_module, k))
+    scan.utils = scan.scan_utils = scan.basic = utils
+    utils.scan = scan_module.scan
+    scan_module.scan_utils = utils
+    sys.modules[scan.__name__] = scan
+    for sub in ("utils", "basic", "scan_utils"):
+        sys.modules[scan.__name__ + "." + sub] = utils
+    return scan
+
+
+scan = _make_scan_module()
 Variable = TensorVariable
 __version__ = _tgraph.version()
 
 __all__ = ["config", "tensor", "function", "shared", "In", "Param", "Out", "Mode", "grad",
-           "gradient", "printing", "pp", "debugprint", "pydotprint", "Variable"]
+           "gradient", "printing", "pp", "debugprint", "pydotprint", "Variable", "scan", "map",
+           "reduce", "foldl", "foldr", "until", "ifelse", "scan_module"]

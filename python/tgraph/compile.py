@@ -91,6 +91,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     outputs: a variable (the call returns an array) or a list (the call returns a list).
     updates: (shared, expression) pairs or a dict, applied after each successful call.
     givens: (variable, replacement) pairs or a dict, substituted when compiling.
+    no_default_updates: True leaves every shared variable's default update out (random
+    streams then repeat their numbers); a list of shared variables leaves out theirs.
     allow_input_downcast: True converts any input dtype; None (Theano's default) also
     lets a Python float into a floatX input; False only lossless conversions.
     """
@@ -109,9 +111,17 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     single = outputs is not None and not isinstance(outputs, (list, tuple))
     outs = [] if outputs is None else [outputs] if single else list(outputs)
     outs = [o.variable if isinstance(o, Out) else o for o in outs]
-    return _t.Function(ins, outs, single, _pairs(updates, "updates"), _pairs(givens, "givens"),
+    upd = _pairs(updates, "updates")
+    no_default = no_default_updates is True
+    if no_default_updates not in (None, False, True):
+        # a list of shared variables keeps just those: an explicit update to themselves
+        # stands in for their default updates
+        upd = list(upd or [])
+        named = {id(p[0]) for p in upd}
+        upd += [(v, v) for v in no_default_updates if id(v) not in named]
+    return _t.Function(ins, outs, single, upd, _pairs(givens, "givens"),
                        defaults, name, on_unused_input, _mode_name(mode), allow_input_downcast,
-                       names)
+                       names, no_default)
 
 
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,

@@ -14,7 +14,8 @@ import sys as _sys
 
 import tgraph as _tgraph
 from tgraph import (config, tensor, function, shared, In, Param, Out, Mode, grad, gradient,
-                    printing, pp, compile)
+                    printing, pp, compile, scan, scan_module, map, reduce, foldl, foldr, ifelse,
+                    sandbox, OrderedUpdates)
 from tgraph.printing import debugprint, pydotprint
 from tgraph.tensor.var import TensorVariable as Variable
 from tgraph.tensor.var import SharedVariable

@@ -40,6 +40,22 @@ def ref_trigamma(x):
     return acc + 1 / x + x2 / 2 + (1 / x) * x2 * (1 / 6 - x2 * (1 / 30 - x2 * (1 / 42 - x2 / 30)))
 
 
+def ref_polygamma(n, x):
+    """psi for n = 0; else (-1)^(n+1) n! zeta(n+1, x), the Hurwitz zeta summed directly for
+    30 terms, then its Euler-Maclaurin tail (four Bernoulli terms)."""
+    n = int(n)
+    if n == 0:
+        return ref_psi(x)
+    s, terms = n + 1, 30
+    acc = sum((x + k) ** -s for k in range(terms))
+    a = x + terms
+    acc += a ** (1 - s) / (s - 1) + 0.5 * a ** -s
+    for j, b in enumerate((1 / 6, -1 / 30, 1 / 42, -1 / 30), 1):
+        rising = math.prod(s + i for i in range(2 * j - 1))
+        acc += b / math.factorial(2 * j) * rising * a ** (-s - 2 * j + 1)
+    return (-1) ** (n + 1) * math.factorial(n) * acc
+
+
 REF_SPECIAL = {
     "erf": _vec(math.erf),
     "erfc": _vec(math.erfc),
@@ -47,4 +63,5 @@ REF_SPECIAL = {
     "gammaln": _vec(math.lgamma),
     "psi": _vec(ref_psi),
     "trigamma": _vec(ref_trigamma),
+    "polygamma": _vec(ref_polygamma),
 }

@@ -62,6 +62,8 @@ def _operands(name, rng, dtype, shape=(3, 4)):
     if name == "clip":
         a = rng.randn(*shape) * 2
         return [a.astype(dtype), np.full(shape, -0.5).astype(dtype), np.full(shape, 0.7).astype(dtype)]
+    if name == "polygamma":  # the order: a whole number
+        return [rng.randint(0, 4, shape).astype(dtype), (0.3 + 5 * rng.rand(*shape)).astype(dtype)]
     dom = DOMAIN.get(name, (-3, 3))
     doms = dom if isinstance(dom, list) else [dom] * ar
     if np.dtype(dtype).kind == "i":

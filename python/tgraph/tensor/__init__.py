@@ -217,7 +217,7 @@ tile = _t.tile
 roll = _t.roll
 flip = _t.flip
 
-from . import nnet, nlinalg, slinalg, extra_ops  # noqa: E402
+from . import nnet, nlinalg, slinalg, extra_ops, random, shared_randomstreams  # noqa: E402
 from .nnet import sigmoid, softplus, softmax, log_softmax  # noqa: E402,F401
 from .nlinalg import norm  # noqa: E402,F401
 from ..gradient import grad, jacobian, hessian, Lop, Rop, zero_grad, disconnected_grad  # noqa: E402,F401,E501
