@@ -7,6 +7,7 @@
 
 #include "function_impl.h"
 #include "../ops/ifelse_impl.h"
+#include "plan.h"
 
 #define STACK_SLOTS 64
 
@@ -196,6 +197,8 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     if (f->slot_var[s]->kind == TGV_RESULT && !slot[s]) slot[s] = outputs[i];
   }
 
+  tgi_pool pool;
+  pool.n = 0;
   for (int k = 0; k < f->n_instr && st == TG_OK; k++) {
     const tgi_instr *ins = &f->code[k];
     if (ins->jump >= 0) { /* a lazy IfElse's control instruction (lazy.c) */
@@ -213,10 +216,21 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     }
     for (int i = 0; i < ins->n_in; i++) inp[i] = slot[ins->in[i]];
     for (int i = 0; i < ins->n_out; i++) out[i] = slot[ins->out[i]];
+    int stolen = -1;
+    tg_array *given = NULL; /* a planned buffer (plan.c): in place or from the pool */
+    if (ins->ip_kind != TGI_IP_NONE && !out[0])
+      given = out[0] = tgi_plan_output(ins, slot, owned, &pool, &stolen);
     st = ins->kernel ? ins->kernel(ins->kernel_ctx, ins->op, ins->n_in, inp, ins->n_out, out, &e)
                      : ins->op->cls->perform(ins->op, ins->n_in, inp, ins->n_out, out, &e);
     if (inp != in) tgi_free(inp);
-    if (st != TG_OK) break;
+    if (st != TG_OK) {
+      if (given && stolen < 0) tg_array_unref(given); /* a pooled buffer is ours to drop */
+      break;
+    }
+    if (stolen >= 0) { /* the dying input's reference now belongs to the output */
+      slot[stolen] = NULL;
+      owned[stolen] = false;
+    }
     for (int i = 0; i < ins->n_out; i++) {
       int s = ins->out[i];
       if (!slot[s]) owned[s] = true;
@@ -224,11 +238,12 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     }
     for (int i = 0; i < ins->n_free; i++) {
       int s = ins->free[i];
-      if (owned[s]) tg_array_unref(slot[s]);
+      if (owned[s]) tgi_plan_release(&pool, slot[s]);
       slot[s] = NULL;
       owned[s] = false;
     }
   }
+  tgi_pool_drain(&pool);
 
   if (st == TG_OK) st = finish(f, slot, owned, outputs, into, &e);
   for (int s = 0; s < f->n_slots; s++)

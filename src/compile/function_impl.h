@@ -25,7 +25,11 @@ typedef struct tgi_instr {
                         go to instruction `jump`, when br_slot < 0 always, else when the
                         condition in slot br_slot is false */
   int br_slot;
+  uint8_t ip_kind;   /* TGI_IP_*: how plan.c may give this instruction an output buffer */
+  uint32_t ip_mask;  /* inputs (bit i) it may overwrite: they die here (plan.c) */
 } tgi_instr;
+
+enum { TGI_IP_NONE, TGI_IP_ELEMWISE, TGI_IP_GEMM };
 
 enum { TGI_UNUSED_RAISE, TGI_UNUSED_WARN, TGI_UNUSED_IGNORE };
 

@@ -1,0 +1,29 @@
+/* plan.h: memory planning for the call frame (plan.c): outputs written in place over
+   dying inputs, and a per-call pool of dying intermediates' buffers. Never installed. */
+#ifndef TG_PLAN_H
+#define TG_PLAN_H
+
+#include "function_impl.h"
+
+/* Buffers a call keeps for reuse at most. */
+#define TGI_POOL_MAX 8
+
+typedef struct tgi_pool {
+  int n;
+  tg_array *a[TGI_POOL_MAX];
+} tgi_pool;
+
+/* Mark each instruction's in-place candidates (after layout's free lists exist). */
+void tgi_plan(tg_function *f);
+/* A buffer for instruction ins's output 0, or NULL (the op allocates): a dying input it
+   may overwrite (*stolen = that input's slot, whose reference becomes the output's) or a
+   pooled buffer of the right dtype and shape (*stolen = -1; the reference is the
+   caller's). */
+tg_array *tgi_plan_output(const tgi_instr *ins, tg_array *const *slot, const bool *owned,
+                          tgi_pool *pool, int *stolen);
+/* A frame-owned intermediate dies: keep its buffer in the pool or release it. */
+void tgi_plan_release(tgi_pool *pool, tg_array *a);
+/* Release every pooled buffer. */
+void tgi_pool_drain(tgi_pool *pool);
+
+#endif
