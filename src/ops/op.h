@@ -37,11 +37,17 @@ struct tg_op_class {
      when op is copied into graph dst (compiling clones ops), to take a reference for dst
      (tgi_graph_own). Returns false after recording an error on dst. NULL: nothing to do. */
   bool (*retain)(const tg_op *op, tg_graph *dst);
-  /* Flags: TGI_OP_IMPURE (random draws, I/O: never constant-folded or merged). */
+  /* Flags: TGI_OP_IMPURE (random draws, I/O: never constant-folded or merged),
+     TGI_OP_INPLACE_IN0. */
   unsigned flags;
 };
 
-enum { TGI_OP_IMPURE = 1u };
+enum {
+  TGI_OP_IMPURE = 1u,
+  /* perform accepts out[0] being in[0] itself and then computes in place (Gemm's c); the
+     VM's memory planning (src/compile/plan.c) hands it over when in[0] dies there */
+  TGI_OP_INPLACE_IN0 = 2u,
+};
 
 /* The gradient gz of a broadcasting op's output, summed back to the type of input x:
    extra leading dims are summed away, dims static 1 in x summed with keepdims, and the
