@@ -309,6 +309,52 @@ TEST(shared_updates_inside_the_step) {
   tg_graph_free(g);
 }
 
+/* a loop kept only for its effect: no outputs, the shared total += x[t] each step */
+static bool step_total(tg_graph *g, int n, tg_var *const *a, tg_scan_result *r, void *ud) {
+  (void)g, (void)n;
+  tg_var *tot = ud;
+  r->n_updates = 1;
+  r->update_vars[0] = tot;
+  r->update_exprs[0] = tg_add(tot, a[0]);
+  return true;
+}
+
+static bool step_nothing(tg_graph *g, int n, tg_var *const *a, tg_scan_result *r, void *ud) {
+  (void)g, (void)n, (void)a, (void)r, (void)ud;
+  return true;
+}
+
+TEST(updates_only_scan) {
+  tg_graph *g = tg_graph_new();
+  tg_array *t0 = tg_array_scalar(TG_FLOAT64, 0.5);
+  tg_var *tot = tg_shared(g, "tot", t0, false), *x = tg_vector(g, "x", TG_FLOAT64);
+  tg_scan_spec *s = tg_scan_spec_new(g);
+  tg_scan_sequence(s, x, 0, NULL);
+  tg_scan_updates up;
+  CHECK_STATUS(tg_scan(s, step_nothing, NULL, NULL, &up), TG_ERR_ARG);
+  CHECK_ERROR_CONTAINS(tg_graph_error(g), "no outputs declared (tg_scan_output) and the step updates nothing");
+  tg_graph_clear_error(g);
+  CHECK_STATUS(tg_scan(s, step_total, tot, NULL, &up), TG_OK);
+  tg_scan_spec_free(s);
+  CHECK(up.n == 1 && up.vars[0] == tot);
+  tg_options *o = tg_options_new();
+  tg_options_update(o, up.vars[0], up.exprs[0]);
+  tg_function *f = tg_function_new(g, 1, &x, 0, NULL, o);
+  tg_options_free(o);
+  CHECK(f != NULL);
+  tg_array *xa = vec(4, (double[]){1, 2, 3, 4.25});
+  for (int call = 0; f && call < 2; call++) {
+    CHECK_STATUS(tg_function_call(f, &xa, NULL), TG_OK);
+    tg_array *now = tg_shared_get(tot, false);
+    CHECK_CLOSE(tg_array_get_f64(now, 0), 0.5 + 10.25 * (call + 1), 0, 0);
+    tg_array_unref(now);
+  }
+  tg_array_unref(xa);
+  tg_array_unref(t0);
+  tg_function_free(f);
+  tg_graph_free(g);
+}
+
 /* a scan inside a scan: row sums of a matrix, each by an inner reduce */
 static bool step_rowsum(tg_graph *g, int n, tg_var *const *a, tg_scan_result *r, void *ud) {
   (void)n, (void)ud;

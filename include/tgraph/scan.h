@@ -74,7 +74,8 @@ TG_API tg_status tg_scan_last_only(tg_scan_spec *s, bool on);
 TG_API tg_status tg_scan_name(tg_scan_spec *s, const char *name);
 
 /* Build the loop: outputs[i] receives output i; updates (may be NULL when the step makes
-   none) the shared-variable updates. Status; message on the spec's graph. */
+   none) the shared-variable updates. A loop may declare no outputs when its step updates
+   shared variables (outputs may then be NULL). Status; message on the spec's graph. */
 TG_API tg_status tg_scan(tg_scan_spec *s, tg_scan_fn fn, void *ud, tg_var **outputs,
                          tg_scan_updates *updates);
 

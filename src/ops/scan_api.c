@@ -312,8 +312,6 @@ tg_status tg_scan(tg_scan_spec *s, tg_scan_fn fn, void *ud, tg_var **outputs,
   if (g->err.status != TG_OK) return g->err.status;
   if (!fn || (s->n_out && !outputs))
     return tgi_err_set(&g->err, TG_ERR_ARG, "scan: the step function or the outputs array is NULL");
-  if (s->n_out == 0)
-    return tgi_err_set(&g->err, TG_ERR_ARG, "scan: no outputs declared (tg_scan_output)");
   work *w = tgi_calloc(1, sizeof *w);
   if (!w) return tgi_err_set(&g->err, TG_ERR_NOMEM, "scan: out of memory");
   tgi_scan_desc *d = &w->d;
@@ -361,6 +359,11 @@ tg_status tg_scan(tg_scan_spec *s, tg_scan_fn fn, void *ud, tg_var **outputs,
   }
   int n_explicit = res.n_updates;
   if (!add_default_updates(g, d, w, &res, s->n_out)) goto fail;
+  if (s->n_out == 0 && res.n_updates == 0) { /* a loop with no effect at all */
+    tgi_gfail(g, TG_ERR_ARG, "scan '%s': no outputs declared (tg_scan_output) and the step "
+              "updates nothing", s->name);
+    goto fail;
+  }
   if (d->n_rec + d->n_nit + res.n_updates > TGI_MAX_OUT) {
     tgi_gfail(g, TG_ERR_ARG, "scan '%s': %d outputs and %d updates; at most %d in all", s->name,
               s->n_out, res.n_updates, TGI_MAX_OUT);
