@@ -132,20 +132,16 @@ def _scan(fn, sequences, outputs_info, non_sequences, n_steps, truncate_gradient
     seq_specs = [_seq_spec(s) for s in seqs]
     out_specs = [_out_spec(o) for o in outs] if given else [(None, [])]
     n_user = len(out_specs) if given else None
-    only_updates = []  # set when the step returns no outputs (a dummy one stands in)
 
     def step(args):
         cond, res, upd = _get_updates_and_outputs(fn(*args))
         if n_user is None:
-            if len(res) != len(out_specs) and not (len(res) == 0 and len(out_specs) == 1):
+            if len(res) != len(out_specs):
                 raise _Recount(len(res))
         elif len(res) != n_user:
             raise ValueError("scan: the step returned %d outputs but outputs_info has %d entries; "
                              "give None in outputs_info for each output that is not fed back"
                              % (len(res), n_user))
-        if len(res) == 0:  # updates only: the C loop needs an output, a dummy one
-            only_updates.append(True)
-            res = [0]
         return res, cond, list(upd.items())
 
     for _ in range(2):
@@ -155,9 +151,7 @@ def _scan(fn, sequences, outputs_info, non_sequences, n_steps, truncate_gradient
                                    last_only, name)
             break
         except _Recount as e:
-            out_specs = [(None, [])] * max(e.n, 1)
-    if only_updates:
-        res = []
+            out_specs = [(None, [])] * e.n  # no outputs: a loop kept for its updates
     updates = OrderedUpdates(upd)
     if not return_list and len(res) == 1:
         return res[0], updates
