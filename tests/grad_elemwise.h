@@ -31,8 +31,7 @@ typedef struct dom {
 #define DIVB GRID(2, 2, 1, 0.1)
 
 /* order: 2 when the gradient is differentiable again with a second derivative that is
-   not identically zero (checked by test_grad_elemwise2.c), 1 when it is not (psi:
-   trigamma has no gradient), 0 for piecewise-linear and piecewise-constant ops, whose
+   not identically zero (checked by test_grad_elemwise2.c), 1 when it is not, 0 for piecewise-linear and piecewise-constant ops, whose
    gradient is piecewise constant (its own gradient is zero or disconnected). */
 typedef struct opcase {
   const char *name;
@@ -89,7 +88,8 @@ static const opcase ops[] = {
     {"erfc", 1, {U(-2, 2)}, 2},
     {"erfcx", 1, {U(-1, 2)}, 2},
     {"gammaln", 1, {U(0.5, 4)}, 2},
-    {"psi", 1, {U(0.5, 4)}, 1},
+    {"psi", 1, {U(0.5, 4)}, 2},
+    {"trigamma", 1, {U(0.5, 4)}, 2},
     {"floor", 1, {FRAC}, 0},
     {"ceil", 1, {FRAC}, 0},
     {"round", 1, {FRAC}, 0},

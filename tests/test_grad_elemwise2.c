@@ -3,9 +3,9 @@
    twice-differentiable scalar op (the table in grad_elemwise.h), float64 and float32,
    same shapes, broadcasting and non-contiguous inputs. The documented values at the
    non-differentiable points (Theano's conventions), hand-computed: abs at 0, minimum and
-   maximum ties, clip at its bounds, the rounding ops, floor_div and mod, switch. The ops
-   without a gradient: psi (it needs trigamma) and so gammaln's second derivative; and
-   the gradient of a piecewise-linear op's gradient, which does not depend on x. */
+   maximum ties, clip at its bounds, the rounding ops, floor_div and mod, switch. Third order
+   of gammaln through trigamma's gradient polygamma(2, x); and the gradient of a
+   piecewise-linear op's gradient, which does not depend on x. */
 #include "grad_elemwise.h"
 
 /* sum_i (i + 1) * d sum(op(inputs)) / d input_i, broadcast together: its gradient mixes
@@ -43,7 +43,7 @@ static void check_second_order(tg_dtype dt) {
       for (int i = 0; i < c->arity; i++) tg_array_unref(in[i]);
     }
   }
-  CHECK(n_checked == 32); /* mul .. gammaln: every smooth op but psi */
+  CHECK(n_checked == 34); /* mul .. trigamma: every smooth op */
 }
 
 TEST(second_order_float64) { check_second_order(TG_FLOAT64); }
@@ -215,32 +215,28 @@ TEST(pow_and_sqrt_at_zero) {
 
 /* ---- what has no gradient ---- */
 
-/* psi's derivative is trigamma (checked against closed forms), whose own derivative,
-   polygamma(2, x), tgraph lacks: tg_grad through trigamma is NOTIMPL with a message naming
-   it. So gammaln is differentiable twice (gradient psi, hessian trigamma) and psi once. */
-TEST(trigamma_has_no_gradient_so_psi_is_first_order) {
+/* psi's derivative is trigamma and trigamma's is polygamma(2, x): gammaln is
+   differentiable three times and more (test_grad_polygamma.c goes further), checked at
+   closed forms: psi(1) = -euler, trigamma(1) = pi^2/6, polygamma(2, 1) = -2 zeta(3). */
+TEST(trigamma_gradient_is_polygamma_2) {
   tg_graph *g = tg_graph_new();
-  tg_var *x = tg_vector(g, "x", TG_FLOAT64), *gr, *gg;
-  CHECK_STATUS(tg_grad(tg_sum(tg_trigamma(x), -1, NULL, false), 1, &x, &gr), TG_ERR_NOTIMPL);
-  CHECK_ERROR_CONTAINS(tg_graph_error(g), "Elemwise{trigamma}");
-  CHECK_ERROR_CONTAINS(tg_graph_error(g), "polygamma");
-  tg_graph_clear_error(g);
+  tg_var *x = tg_vector(g, "x", TG_FLOAT64), *gr, *gg, *g3;
   CHECK_STATUS(tg_grad(tg_sum(tg_gammaln(x), -1, NULL, false), 1, &x, &gr), TG_OK);
   CHECK_STATUS(tg_grad(tg_sum(gr, -1, NULL, false), 1, &x, &gg), TG_OK);
-  tg_array *xa = gc_from(TG_FLOAT64, 1, (int64_t[]){3}, (double[]){1, 0.5, 2}), *out[2] = {0};
-  CHECK(gc_run(g, TG_VARS(x), 2, (tg_var *[]){gr, gg}, (tg_array *[]){xa}, out));
-  const double euler = 0.57721566490153286061, z2 = M_PI * M_PI / 6;
+  CHECK_STATUS(tg_grad(tg_sum(gg, -1, NULL, false), 1, &x, &g3), TG_OK);
+  tg_array *xa = gc_from(TG_FLOAT64, 1, (int64_t[]){3}, (double[]){1, 0.5, 2}), *out[3] = {0};
+  CHECK(gc_run(g, TG_VARS(x), 3, (tg_var *[]){gr, gg, g3}, (tg_array *[]){xa}, out));
+  const double euler = 0.57721566490153286061, z2 = M_PI * M_PI / 6, z3 = 1.2020569031595942854;
   CHECK_CLOSE(tg_array_get_f64(out[0], 0), -euler, 1e-13, 0);
   CHECK_CLOSE(tg_array_get_f64(out[0], 1), -euler - 2 * log(2.0), 1e-13, 0);
   CHECK_CLOSE(tg_array_get_f64(out[0], 2), 1 - euler, 1e-13, 0);
   CHECK_CLOSE(tg_array_get_f64(out[1], 0), z2, 1e-13, 0);         /* trigamma(1) = pi^2/6 */
   CHECK_CLOSE(tg_array_get_f64(out[1], 1), 3 * z2, 1e-13, 0);     /* trigamma(1/2) = pi^2/2 */
   CHECK_CLOSE(tg_array_get_f64(out[1], 2), z2 - 1, 1e-13, 0);     /* trigamma(2) */
-  tg_var *g3;
-  CHECK_STATUS(tg_grad(tg_sum(gg, -1, NULL, false), 1, &x, &g3), TG_ERR_NOTIMPL);
-  CHECK_ERROR_CONTAINS(tg_graph_error(g), "Elemwise{trigamma}");
-  tg_array_unref(out[0]);
-  tg_array_unref(out[1]);
+  CHECK_CLOSE(tg_array_get_f64(out[2], 0), -2 * z3, 1e-13, 0);    /* polygamma(2, 1) */
+  CHECK_CLOSE(tg_array_get_f64(out[2], 1), -14 * z3, 1e-13, 0);   /* polygamma(2, 1/2) */
+  CHECK_CLOSE(tg_array_get_f64(out[2], 2), -2 * (z3 - 1), 1e-13, 0); /* polygamma(2, 2) */
+  for (int k = 0; k < 3; k++) tg_array_unref(out[k]);
   tg_array_unref(xa);
   tg_graph_free(g);
 }

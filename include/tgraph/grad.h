@@ -38,12 +38,24 @@ TG_API tg_status tg_grad_ex(tg_var *cost, int n_wrt, tg_var *const *wrt, tg_var 
 /* Lop: the vector-Jacobian product sum_o eval_points[o] . d outputs[o] / d wrt[i]. */
 TG_API tg_status tg_Lop(int n_out, tg_var *const *outputs, tg_var *const *eval_points,
                         int n_wrt, tg_var *const *wrt, tg_var **results);
-/* Rop: the Jacobian-vector product sum_i d outputs[o] / d wrt[i] . eval_points[i], exact
-   (built as the transpose of a Lop, which is linear in its eval points). */
+/* How tg_Rop_ex builds the Jacobian-vector product (both are exact). */
+typedef enum tg_rop_mode {
+  TG_ROP_FORWARD = 0,    /* forward mode: tangents pushed through each op's R_op rule (default) */
+  TG_ROP_DOUBLE_BACKPROP /* the transpose of a Lop (PyTensor's use_op_rop_implementation=False) */
+} tg_rop_mode;
+
+/* Rop: the Jacobian-vector product sum_i d outputs[o] / d wrt[i] . eval_points[i], built in
+   forward mode; an output that does not depend on wrt gets zeros. Status; message on the graph. */
 TG_API tg_status tg_Rop(int n_out, tg_var *const *outputs, int n_wrt, tg_var *const *wrt,
                         tg_var *const *eval_points, tg_var **results);
-/* Jacobian of y (0-d or 1-d with a static length) with respect to x: shape y.shape + x.shape. */
+/* tg_Rop with the construction chosen by mode. */
+TG_API tg_status tg_Rop_ex(int n_out, tg_var *const *outputs, int n_wrt, tg_var *const *wrt,
+                           tg_var *const *eval_points, tg_var **results, tg_rop_mode mode);
+/* Jacobian of y (0-d or 1-d) with respect to x: shape y.shape + x.shape. A vector of symbolic
+   length is a scan over its rows (Theano's construction). NULL on error. */
 TG_API tg_var *tg_jacobian(tg_var *y, tg_var *x);
+/* Jacobians of y with respect to each of wrt[0..n_wrt-1] (1 to 64), one loop for all. */
+TG_API tg_status tg_jacobian_n(tg_var *y, int n_wrt, tg_var *const *wrt, tg_var **results);
 /* Hessian of the 0-d cost with respect to x: jacobian(grad(cost, x), x). */
 TG_API tg_var *tg_hessian(tg_var *cost, tg_var *x);
 

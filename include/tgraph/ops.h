@@ -107,6 +107,8 @@ TG_API tg_var *tg_gammaln(tg_var *a);
 TG_API tg_var *tg_psi(tg_var *a);
 /* trigamma, the derivative of psi (+inf at 0 and the negative integers) */
 TG_API tg_var *tg_trigamma(tg_var *a);
+/* polygamma(n, x): the n-th derivative of psi (n an integer tensor, >= 0; result float as x). */
+TG_API tg_var *tg_polygamma(tg_var *n, tg_var *x);
 
 /* ---- rounding ---- */
 /* largest integer <= a */

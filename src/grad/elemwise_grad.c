@@ -4,19 +4,23 @@
    abs'(0) = 0 (sign), floor/ceil/round/trunc/sign have zero gradient, minimum/maximum give
    the gradient to every operand equal to the result (ties get it twice), a float switch
    condition gets zeros, comparisons and logical/bitwise ops are disconnected (bool
-   outputs). trigamma has no rule (its derivative is polygamma(2, x), not a scalar op yet),
-   so psi is differentiable once and gammaln twice. */
+   outputs). psi, trigamma and polygamma differentiate into polygamma of the next order,
+   so gammaln has derivatives of every order; polygamma's order n gets no gradient. */
 #include <math.h>
 
 #include "../ops/elemwise.h"
+#include "rop_impl.h"
 
 #define K(v) tg_const_f64(g, (v))
 
 static tg_var *mask_mul(tg_var *gz, tg_var *cond) { return tg_mul(gz, tg_cast(cond, gz->type.dtype)); }
 
-/* Gradient of input i (before unbroadcasting); NULL with no error = no gradient. */
-static tg_var *rule(tg_graph *g, int code, int i, tg_var *a, tg_var *b, tg_var *c, tg_var *z,
-                    tg_var *gz, bool *notimpl) {
+/* Gradient of input i (before unbroadcasting); NULL with no error = no gradient. Forward
+   mode (rop_rules.c) calls it with gz = the tangent of input i: every case is gz times the
+   partial derivative (or zeros), so the same expression is the JVP contribution. */
+tg_var *tgi_elemwise_partial(tg_graph *g, int code, int i, tg_var *a, tg_var *b, tg_var *c,
+                             tg_var *z, tg_var *gz, bool *notimpl) {
+  (void)notimpl; /* every scalar op has a rule today */
   switch (code) {
     case TGS_add: return gz;
     case TGS_sub: return i == 0 ? gz : tg_neg(gz);
@@ -68,7 +72,9 @@ static tg_var *rule(tg_graph *g, int code, int i, tg_var *a, tg_var *b, tg_var *
     case TGS_erfcx: return tg_mul(gz, tg_sub(tg_mul(tg_mul(a, z), K(2.0)), K(M_2_SQRTPI)));
     case TGS_gammaln: return tg_mul(gz, tg_psi(a));
     case TGS_psi: return tg_mul(gz, tg_trigamma(a));
-    case TGS_trigamma: *notimpl = true; return NULL; /* needs polygamma(2, x) */
+    case TGS_trigamma: return tg_mul(gz, tg_polygamma(tg_const_i64(g, 2), a));
+    case TGS_polygamma: /* the order is an integer: no gradient */
+      return i == 0 ? NULL : tg_mul(gz, tg_polygamma(tg_add(a, tg_const_i64(g, 1)), b));
     case TGS_switch:
       if (i == 0) return tg_zeros_like(a); /* a float condition: zero, as Theano */
       /* zeros shaped from z, not gz, so a Lop never needs its eval point's shape */
@@ -87,10 +93,10 @@ bool tgi_elemwise_grad(tg_graph *g, const tg_node *nd, tg_var *const *out_grads,
   for (int i = 0; i < nd->n_in; i++) {
     if (!tg_dtype_is_float(x[i]->type.dtype)) continue;
     bool notimpl = false;
-    tg_var *gi = rule(g, nd->op->code, i, x[0], x[1], x[2], nd->out[0], gz, &notimpl);
-    if (notimpl) { /* trigamma only, so far */
-      tgi_gfail(g, TG_ERR_NOTIMPL, "grad: Elemwise{%s} has no gradient yet (it needs "
-                "polygamma(2, x), which tgraph does not have)", tgi_scalar_ops[nd->op->code].name);
+    tg_var *gi = tgi_elemwise_partial(g, nd->op->code, i, x[0], x[1], x[2], nd->out[0], gz, &notimpl);
+    if (notimpl) { /* no scalar op sets it today; kept for ops added without a rule */
+      tgi_gfail(g, TG_ERR_NOTIMPL, "grad: Elemwise{%s} has no gradient yet",
+                tgi_scalar_ops[nd->op->code].name);
       return false;
     }
     if (!gi) {

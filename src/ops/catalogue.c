@@ -13,6 +13,7 @@
 #define DT_R_SHIFT "int, uint"
 #define DT_R_SWITCH "all"
 #define DT_R_CAST "all"
+#define DT_R_XFLOAT "all -> float (of x)"
 
 /* the grad column from the type rule: ops with bool results, and the bitwise and shift
    ops (integers only), have no gradient; the rules are in src/grad/elemwise_grad.c */
@@ -26,15 +27,14 @@
 #define GR_R_SHIFT "not differentiable"
 #define GR_R_SWITCH "yes"
 #define GR_R_CAST "yes"
-/* exceptions to the rule's column: piecewise-constant ops (gradient zero, as Theano),
-   trigamma (its gradient needs polygamma(2, x), not a scalar op yet) and so psi, whose
-   gradient is trigamma (first order only) */
+#define GR_R_XFLOAT "yes"
+/* exceptions to the rule's column: piecewise-constant ops (gradient zero, as Theano) and
+   polygamma, differentiable in x only (its order n is an integer) */
 #define GR_ZERO(c) \
   ((c) == TGS_sign || (c) == TGS_floor || (c) == TGS_ceil || (c) == TGS_round || \
    (c) == TGS_trunc || (c) == TGS_floor_div)
 #define GRAD_COL(name, rule)                                                     \
-  (TGS_##name == TGS_trigamma  ? "no (needs polygamma(2, x))"                   \
-   : TGS_##name == TGS_psi     ? "yes (first order)"                            \
+  (TGS_##name == TGS_polygamma ? "yes (in x)"                                  \
    : GR_ZERO(TGS_##name)       ? "yes (zero)"                                   \
                                : GR_##rule)
 

@@ -148,6 +148,12 @@ static bool elem_dtypes(int code, tg_dtype cast_to, int n, tg_var *const *in, tg
       return true;
     case R_SWITCH: *out = *compute = p; return true;
     case R_CAST: *out = cast_to, *compute = in[0]->type.dtype; return true;
+    case R_XFLOAT: {
+      tg_dtype x = in[n - 1]->type.dtype;
+      *out = *compute = x == TG_INT32 && small_int_operands(1, in + n - 1) ? TG_FLOAT32
+                                                                          : upgrade_to_float(x);
+      return true;
+    }
   }
   return false;
 }
@@ -283,4 +289,5 @@ B1(isfinite) B1(logical_not) B1(invert)
 B2(add) B2(sub) B2(mul) B2(true_div) B2(floor_div) B2(mod) B2(pow) B2(minimum) B2(maximum)
 B2(arctan2) B2(lt) B2(gt) B2(le) B2(ge) B2(eq) B2(neq) B2(logical_and) B2(logical_or)
 B2(logical_xor) B2(bitwise_and) B2(bitwise_or) B2(bitwise_xor) B2(left_shift) B2(right_shift)
+B2(polygamma)
 B3(clip) B3(switch)

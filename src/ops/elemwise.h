@@ -23,7 +23,8 @@ enum tgi_rule {
   R_BITWISE, /* P; ints and bools only */
   R_SHIFT,   /* P; ints only */
   R_SWITCH,  /* promote(a, b) of where(cond, a, b) */
-  R_CAST     /* the op's target dtype, computed in the input's dtype */
+  R_CAST,    /* the op's target dtype, computed in the input's dtype */
+  R_XFLOAT   /* R_FLOAT of the last operand alone (polygamma's order does not promote) */
 };
 
 typedef struct tgi_scalar_info {

@@ -1,5 +1,5 @@
-/* scalar_math.c: the special functions libm lacks (erfcx, digamma) and a thread-safe
-   log-gamma. */
+/* scalar_math.c: the special functions libm lacks (erfcx, digamma, trigamma, polygamma)
+   and a thread-safe log-gamma. */
 #include "scalar_math.h"
 
 /* lgamma writes the global signgam, a data race when kernels run on several threads. */
@@ -99,4 +99,60 @@ double tgs_trigamma(double x) {
   t += 1 / x + f / 2 + f / x * (1.0 / 6 + f * (-1.0 / 30 + f * (1.0 / 42 + f * (-1.0 / 30 +
        f * (5.0 / 66 + f * (-691.0 / 2730 + f * (7.0 / 6)))))));
   return r + sign * t;
+}
+
+/* Hurwitz zeta(s, q) = sum_k (q + k)^-s for s > 1, by Euler-Maclaurin summation (as
+   Cephes' zeta, which scipy's polygamma uses): at least 9 terms directly and q shifted
+   past 9, then the integral, half the last term and up to 12 Bernoulli corrections
+   (A[j] = (2j + 2)! / B_2j+2). For an integer s the sum also converges at negative
+   non-integer q (each term has a real power), which is where polygamma needs it. */
+static double hurwitz_zeta(double s, double q) {
+  static const double A[] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0,
+                             -1.8924375803183791606e9, 7.47242496e10,
+                             -2.950130727918164224e12, 1.1646782814350067249e14,
+                             -4.5979787224074726105e15, 1.8152105401943546773e17,
+                             -7.1661652561756670113e18};
+  const double eps = 1.11022302462515654042e-16;
+  if (q > 1e8) return (1 / (s - 1) + 1 / (2 * q)) * pow(q, 1 - s);
+  double sum = pow(q, -s), a = q, b = 0;
+  int i = 0;
+  while (i < 9 || a <= 9.0) {
+    i++;
+    a += 1.0;
+    b = pow(a, -s);
+    sum += b;
+    if (fabs(b / sum) < eps) return sum;
+  }
+  double w = a, k = 0;
+  sum += b * w / (s - 1) - 0.5 * b;
+  a = 1.0;
+  for (int j = 0; j < 12; j++) {
+    a *= s + k;
+    b /= w;
+    double t = a * b / A[j];
+    sum += t;
+    if (fabs(t / sum) < eps) break;
+    k += 1.0;
+    a *= s + k;
+    b /= w;
+    k += 1.0;
+  }
+  return sum;
+}
+
+/* polygamma(n, x), the n-th derivative of psi: psi for n = 0, otherwise
+   (-1)^(n+1) n! zeta(n + 1, x). NaN for an n that is not a whole number >= 0 and for x
+   below -1e6 (the direct sum up from x would take too long); +inf or -inf (the sign of
+   the n-th derivative from the right) at the poles 0, -1, -2, ... as scipy. n! overflows
+   beyond n = 170, where the result is +-inf or NaN. */
+double tgs_polygamma(double n, double x) {
+  if (isnan(n) || isnan(x) || n < 0 || floor(n) != n) return NAN;
+  if (n == 0) return tgs_psi(x);
+  if (n == 1) return tgs_trigamma(x);
+  double sign = fmod(n, 2.0) == 1.0 ? 1.0 : -1.0; /* (-1)^(n+1) */
+  if (x == INFINITY) return sign * 0.0;
+  if (x < -1e6) return NAN;
+  if (x <= 0 && floor(x) == x) return sign > 0 ? INFINITY : -INFINITY;
+  if (n > 170) return NAN;
+  return sign * tgamma(n + 1) * hurwitz_zeta(n + 1, x);
 }

@@ -112,6 +112,7 @@ static inline double tgs_round_even(double x) {
 double tgs_erfcx(double x);
 double tgs_psi(double x);
 double tgs_trigamma(double x);
+double tgs_polygamma(double n, double x);
 double tgs_gammaln(double x);
 
 #endif

@@ -184,7 +184,11 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
     bundle_release(b);
     return true;
   }
-  static double (*const special[4])(double) = {tgs_erfcx, tgs_psi, tgs_trigamma, tgs_gammaln};
+  /* polygamma takes two doubles: passed as void (*)(void) (no -Wcast-function-type), the
+     kernel casts it back to its true type before calling it */
+  static double (*const special[5])(double) = {
+      tgs_erfcx, tgs_psi, tgs_trigamma, tgs_gammaln,
+      (double (*)(double))(void (*)(void))tgs_polygamma};
   init(special);
   if (!tgi_graph_own(f->g, b, bundle_release)) /* released it */
     return tgi_err_set(&f->g->err, TG_ERR_NOMEM, "out of memory compiling a function"), false;

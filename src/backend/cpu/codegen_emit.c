@@ -71,8 +71,9 @@ void tgi_sb_printf(tgi_sbuf *b, const char *fmt, ...) {
 
 /* The helpers scalar_ops.def's expressions call, as in src/ops/scalar_math.h (the kernels
    cannot include a library header; tests/test_native_codegen*.c compare every op against
-   the reference, which keeps the two in step). The four special functions that need long
-   tables (erfcx, psi, trigamma, gammaln) are the library's own, handed over by tgk_init. */
+   the reference, which keeps the two in step). The special functions that need long
+   tables (erfcx, psi, trigamma, gammaln, polygamma) are the library's own, handed over by
+   tgk_init. */
 static const char prelude_helpers[] =
     "static inline int64_t tgs_iadd(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }\n"
     "static inline int64_t tgs_isub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }\n"
@@ -118,9 +119,10 @@ static const char prelude_helpers[] =
     "  if (v <= -9223372036854775808.0) return INT64_MIN;\n  return (int64_t)v;\n}\n"
     "static inline double tgk_bits(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }\n"
     "static double (*tgs_erfcx)(double), (*tgs_psi)(double), (*tgs_trigamma)(double),\n"
-    "    (*tgs_gammaln)(double);\n"
+    "    (*tgs_gammaln)(double), (*tgs_polygamma)(double, double);\n"
     "void tgk_init(double (*const *f)(double)) {\n"
-    "  tgs_erfcx = f[0], tgs_psi = f[1], tgs_trigamma = f[2], tgs_gammaln = f[3];\n}\n";
+    "  tgs_erfcx = f[0], tgs_psi = f[1], tgs_trigamma = f[2], tgs_gammaln = f[3];\n"
+    "  tgs_polygamma = (double (*)(double, double))(void (*)(void))f[4];\n}\n";
 
 void tgi_cg_emit_prelude(tgi_sbuf *b) {
   tgi_sb_printf(b, "/* tgraph native kernels, ABI %d (generated) */\n", TGI_NATIVE_ABI);
