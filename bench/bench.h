@@ -1,18 +1,39 @@
 /* bench.h: timing helpers shared by the benchmarks: a monotonic clock, the median of
-   repeated measurements after a warm-up, and the one-line BENCH report TESTING.md defines:
-   BENCH name=<id> tgraph=<v> ref=<v> unit=<u> ratio=<tgraph/ref> threads=<n>. */
+   repeated measurements after a warm-up (alone, or of two workloads interleaved so that
+   load changes hit both alike), the loop that calls a compiled function, the thread count,
+   and the one-line BENCH report TESTING.md defines:
+   BENCH name=<id> tgraph=<v> ref=<v> unit=<u> ratio=<tgraph/ref> threads=<n>
+   followed by a `#` line with the machine's load average, so a figure taken on a busy
+   machine says so. */
 #ifndef TG_BENCH_H
 #define TG_BENCH_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-/* Seconds on a monotonic clock. */
+#include <tgraph/tgraph.h>
+
+/* BENCH_CLOCK=cpu in the environment times by the process's CPU time instead of the wall
+   clock: on a machine busy with other work, and with TGRAPH_NUM_THREADS=1 (so that the
+   work and BLAS run on the calling thread), it measures the work itself rather than this
+   process's share of the cores. Wall time is the default and what targets refer to. */
+static inline bool bench_cpu_clock(void) {
+  static int cpu = -1;
+  if (cpu < 0) {
+    const char *s = getenv("BENCH_CLOCK");
+    cpu = s && !strcmp(s, "cpu");
+  }
+  return cpu;
+}
+
+/* Seconds on a monotonic clock (or of CPU time, see bench_cpu_clock). */
 static inline double bench_now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(bench_cpu_clock() ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -47,11 +68,60 @@ static inline double bench_time(bench_fn fn, void *ctx, int warm, int reps, long
   return bench_median(t, reps);
 }
 
-/* Print the standard BENCH line. */
+/* Median times of two workloads, in seconds per operation, their repetitions interleaved
+   (a, b, a, b, ...) so that a change of load or clock during the run hits both alike.
+   Returns nonzero if either failed. */
+static inline int bench_time_pair(bench_fn fa, void *ca, bench_fn fb, void *cb, int warm,
+                                  int reps, long iters, double *ta, double *tb) {
+  double t[2][BENCH_MAX_REPS];
+  if (reps > BENCH_MAX_REPS) reps = BENCH_MAX_REPS;
+  for (int r = 0; r < warm; r++)
+    if (fa(ca, iters) || fb(cb, iters)) return 1;
+  for (int r = 0; r < reps; r++) {
+    double t0 = bench_now();
+    if (fa(ca, iters)) return 1;
+    double t1 = bench_now();
+    if (fb(cb, iters)) return 1;
+    t[0][r] = (t1 - t0) / (double)iters;
+    t[1][r] = (bench_now() - t1) / (double)iters;
+  }
+  *ta = bench_median(t[0], reps);
+  *tb = bench_median(t[1], reps);
+  return 0;
+}
+
+/* A compiled function called into preallocated outputs: the ctx of bench_run_call. */
+typedef struct {
+  tg_function *f;
+  tg_array **in, **out;
+} bench_call;
+
+/* bench_fn calling c->f `iters` times through tg_function_call_into. */
+static inline int bench_run_call(void *ctx, long iters) {
+  bench_call *c = ctx;
+  for (long i = 0; i < iters; i++)
+    if (tg_function_call_into(c->f, c->in, c->out) != TG_OK) return 1;
+  return 0;
+}
+
+/* The threads tgraph's pool uses: TGRAPH_NUM_THREADS as the pool reads it, else the online
+   cores. Hand-written references run on as many. */
+static inline int bench_pool_threads(void) {
+  const char *s = getenv("TGRAPH_NUM_THREADS");
+  int t = s ? atoi(s) : 0;
+  if (t < 1) t = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  return t < 1 ? 1 : t;
+}
+
+/* Print the standard BENCH line, then the 1-minute load average as a comment. */
 static inline void bench_report(const char *name, double tgraph, double ref, const char *unit,
                                 int threads) {
   printf("BENCH name=%s tgraph=%.4g ref=%.4g unit=%s ratio=%.3g threads=%d\n", name, tgraph,
          ref, unit, ref > 0 ? tgraph / ref : 0.0, threads);
+  double load[1];
+  if (getloadavg(load, 1) == 1)
+    printf("# %s: load average %.2f on %ld cores while measuring%s\n", name, load[0],
+           sysconf(_SC_NPROCESSORS_ONLN), bench_cpu_clock() ? " (CPU time, BENCH_CLOCK=cpu)" : "");
   fflush(stdout);
 }
 

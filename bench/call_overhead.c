@@ -1,7 +1,10 @@
 /* call_overhead.c: the fixed cost of calling a compiled function. A 2x2 `A + B` (float64,
    then float32) is called through tg_function_call_into (output preallocated) and through
    tg_function_call (output allocated per call), next to a hand-written C function doing the
-   same 4 additions. The difference is what tgraph adds per call; the goal is <= 0.15 us. */
+   same 4 additions. The difference is what tgraph adds per call; the goal is <= 0.15 us.
+   W1 is the float32 case through tg_function_call_into: line `w1_call` (default backend,
+   the reference one) and `w1_call_native` (linker=native), each with tgraph = the call and
+   ref = the hand loop, interleaved, and the overhead (the difference) in a `#` line. */
 #include <tgraph/tgraph.h>
 
 #include "bench.h"
@@ -46,9 +49,7 @@ static int run_ref_f32(void *p, long iters) {
 
 static int run_into(void *p, long iters) {
   ctx *x = p;
-  for (long i = 0; i < iters; i++)
-    if (tg_function_call_into(x->f, x->in, &x->out) != TG_OK) return 1;
-  return 0;
+  return bench_run_call(&(bench_call){.f = x->f, .in = x->in, .out = &x->out}, iters);
 }
 
 static int run_alloc(void *p, long iters) {
@@ -61,11 +62,16 @@ static int run_alloc(void *p, long iters) {
   return 0;
 }
 
-static int bench_dtype(tg_dtype dt) {
+/* Lines call_overhead<sfx> and call_overhead_alloc<sfx> for dtype dt; with w1 (float32) also
+   the W1 line `w1`, interleaving the call and the hand loop. linker: NULL for the default. */
+static int bench_dtype(tg_dtype dt, const char *linker, const char *w1) {
   const char *sfx = dt == TG_FLOAT64 ? "" : "_f32";
   tg_graph *g = tg_graph_new();
   tg_var *A = tg_matrix(g, "A", dt), *B = tg_matrix(g, "B", dt);
-  ctx x = {.f = tg_function_new(g, TG_VARS(A, B), TG_VARS(tg_add(A, B)), NULL)};
+  tg_options *o = tg_options_new();
+  if (linker) tg_options_set(o, "linker", linker);
+  ctx x = {.f = tg_function_new(g, TG_VARS(A, B), TG_VARS(tg_add(A, B)), o)};
+  tg_options_free(o);
   if (!x.f) {
     fprintf(stderr, "call_overhead: compile failed: %s\n", tg_graph_error(g));
     return 1;
@@ -86,11 +92,20 @@ static int bench_dtype(tg_dtype dt) {
   memcpy(x.b, tg_array_data(x.in[1]), 4 * tg_dtype_size(dt));
 
   bench_fn ref = dt == TG_FLOAT64 ? run_ref_f64 : run_ref_f32;
-  double t_ref = bench_time(ref, &x, WARM, REPS, ITERS);
-  double t_into = bench_time(run_into, &x, WARM, REPS, ITERS);
-  double t_alloc = bench_time(run_alloc, &x, WARM, REPS, ITERS);
+  double t_ref = 0, t_into = -1, t_alloc = -1;
+  if (w1) {
+    if (!bench_time_pair(run_into, &x, ref, &x, WARM, REPS, ITERS, &t_into, &t_ref)) {
+      bench_report(w1, t_into * 1e6, t_ref * 1e6, "us", 1);
+      printf("# %s: a 2x2 float32 A + B call costs %.3f us more than the hand loop (goal <= "
+             "0.15 us)\n", w1, (t_into - t_ref) * 1e6);
+    }
+  } else {
+    t_ref = bench_time(ref, &x, WARM, REPS, ITERS);
+    t_into = bench_time(run_into, &x, WARM, REPS, ITERS);
+  }
+  if (!linker) t_alloc = bench_time(run_alloc, &x, WARM, REPS, ITERS); /* native: W1 only */
   int rc = 0;
-  if (t_into < 0 || t_alloc < 0) {
+  if (t_into < 0 || (t_alloc < 0 && !linker)) {
     fprintf(stderr, "call_overhead: a call failed: %s\n", tg_function_error(x.f));
     rc = 1;
   }
@@ -100,7 +115,7 @@ static int bench_dtype(tg_dtype dt) {
       fprintf(stderr, "call_overhead: wrong result at %d\n", i);
       rc = 1;
     }
-  if (!rc) {
+  if (!rc && !linker) {
     char name[64];
     snprintf(name, sizeof name, "call_overhead%s", sfx);
     bench_report(name, t_into * 1e6, t_ref * 1e6, "us", 1);
@@ -118,7 +133,8 @@ static int bench_dtype(tg_dtype dt) {
 }
 
 int main(void) {
-  int rc = bench_dtype(TG_FLOAT64);
-  rc |= bench_dtype(TG_FLOAT32);
+  int rc = bench_dtype(TG_FLOAT64, NULL, NULL);
+  rc |= bench_dtype(TG_FLOAT32, NULL, "w1_call");
+  rc |= bench_dtype(TG_FLOAT32, "native", "w1_call_native");
   return rc;
 }

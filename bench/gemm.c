@@ -5,12 +5,8 @@
    with medians of interleaved repetitions after warm-up. The two results are compared so a
    fast wrong answer cannot pass unnoticed. Target: ratio <= 1.03. */
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include <tgraph/tgraph.h>
+#include "bench.h"
 
 #ifdef TGRAPH_HAVE_BLAS
 #include <cblas.h>
@@ -18,21 +14,7 @@
 
 enum { N = 1024, WARMUP = 3, REPS = 15 };
 
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+static double now_ms(void) { return bench_now() * 1e3; }
 
 #ifdef TGRAPH_HAVE_BLAS
 static void ref_gemm(tg_dtype dt, const void *a, const void *b, void *c) {
@@ -81,9 +63,8 @@ static int bench(tg_dtype dt, const char *name) {
   }
   if (!tg_array_allclose(c, c_ref, dt == TG_FLOAT32 ? 1e-4 : 1e-10, 1e-4, false))
     fprintf(stderr, "gemm: WARNING: %s results differ from the direct BLAS call\n", name);
-  double mt = median(tt, REPS), mr = median(tr, REPS);
-  printf("BENCH name=%s tgraph=%.3f ref=%.3f unit=ms ratio=%.3f threads=%d\n", name, mt, mr,
-         mt / mr, openblas_get_num_threads());
+  bench_report(name, bench_median(tt, REPS), bench_median(tr, REPS), "ms",
+               openblas_get_num_threads());
 #else
   double tt[3];
   for (int r = 0; r < 3; r++) {
@@ -92,7 +73,7 @@ static int bench(tg_dtype dt, const char *name) {
     tt[r] = now_ms() - t0;
   }
   printf("# gemm: %s takes %.1f ms (median of 3) with the built-in kernel; no BLAS to compare "
-         "with (built with -DTGRAPH_BLAS=OFF), so no BENCH line\n", name, median(tt, 3));
+         "with (built with -DTGRAPH_BLAS=OFF), so no BENCH line\n", name, bench_median(tt, 3));
 #endif
   tg_function_free(f);
   tg_graph_free(g);

@@ -1,7 +1,11 @@
 /* logreg.c (bench): wall time of the 10,000-step logistic regression of the demo
    (400 x 784, cross-entropy + 0.01 L2, step 0.1), float64 and float32, compiled by tgraph,
    next to a hand-written C version of the same steps making the same BLAS calls (gemv for
-   X.w and for X^T.(p - y)) in the same run. Prints BENCH lines logreg_f64 / logreg_f32. */
+   X.w and for X^T.(p - y)) in the same run. Prints BENCH lines logreg_f64 / logreg_f32 for
+   the native backend (linker=native) and logreg_f64_ref / logreg_f32_ref for the default
+   (reference) backend, each against the hand version; target ratio <= 1.1 (W7).
+   Run: build/bench/logreg [steps] (10,000 by default; the figures are for 10,000);
+   LOGREG_ONLY=native (or =ref) runs only tgraph's steps on that backend, for profilers. */
 #include <math.h>
 #include <tgraph/tgraph.h>
 
@@ -12,7 +16,7 @@
 
 #define N 400
 #define FEATS 784
-#define STEPS 10000
+static int steps = 10000;
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 static double uniform(void) {
@@ -30,7 +34,7 @@ static double xs[N * FEATS], ys[N], w0[FEATS];
     for (int i = 0; i < N; i++) Y[i] = (T)ys[i];                                          \
     for (int i = 0; i < FEATS; i++) w[i] = (T)w0[i];                                      \
     T b = 0, cost = 0;                                                                    \
-    for (int s = 0; s < STEPS; s++) {                                                     \
+    for (int s = 0; s < steps; s++) {                                                     \
       GEMV(CblasRowMajor, CblasNoTrans, N, FEATS, 1, X, FEATS, w, 1, 0, z, 1);            \
       T xent = 0, gb = 0, l2 = 0;                                                         \
       for (int i = 0; i < N; i++) {                                                       \
@@ -69,8 +73,9 @@ PLAIN_GEMV(float, cblas_sgemv)
 HAND(double, hand_f64, cblas_dgemv, exp, log1p, fabs)
 HAND(float, hand_f32, cblas_sgemv, expf, log1pf, fabsf)
 
-/* tgraph: the demo's graph in dtype dt; returns the final cost or NAN. */
-static double with_tgraph(tg_dtype dt) {
+/* tgraph: the demo's graph in dtype dt on linker (NULL: the default); returns the final
+   cost or NAN. */
+static double with_tgraph(tg_dtype dt, const char *linker) {
   tg_array *X64 = tg_array_from_f64(2, (int64_t[]){N, FEATS}, xs);
   tg_array *Y64 = tg_array_from_f64(1, (int64_t[]){N}, ys);
   tg_array *W64 = tg_array_from_f64(1, (int64_t[]){FEATS}, w0);
@@ -89,11 +94,12 @@ static double with_tgraph(tg_dtype dt) {
     return NAN;
   }
   tg_options *o = tg_options_new();
+  if (linker) tg_options_set(o, "linker", linker);
   tg_options_update(o, w, tg_sub(w, tg_mul(tg_const_f64(g, 0.1), gr[0])));
   tg_options_update(o, b, tg_sub(b, tg_mul(tg_const_f64(g, 0.1), gr[1])));
   tg_function *f = tg_function_new(g, TG_VARS(x, y), TG_VARS(cost), o);
   tg_options_free(o);
-  for (int s = 0; f && s < STEPS; s++) {
+  for (int s = 0; f && s < steps; s++) {
     tg_array *out[1];
     if (tg_function_call(f, (tg_array *[]){X, Y}, out) != TG_OK) {
       fprintf(stderr, "logreg bench: %s\n", tg_function_error(f));
@@ -109,24 +115,37 @@ static double with_tgraph(tg_dtype dt) {
   return result;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1 && atoi(argv[1]) > 0) steps = atoi(argv[1]);
   for (int i = 0; i < N * FEATS; i++) xs[i] = 2 * uniform() - 1;
   for (int i = 0; i < N; i++) ys[i] = uniform() < 0.5;
   for (int i = 0; i < FEATS; i++) w0[i] = 0.1 * (2 * uniform() - 1);
-  const char *names[2] = {"logreg_f64", "logreg_f32"};
+  if (getenv("LOGREG_ONLY")) { /* for profilers: tgraph's steps alone, float64 then float32 */
+    const char *l = getenv("LOGREG_ONLY");
+    printf("# costs %g %g\n", with_tgraph(TG_FLOAT64, *l ? l : NULL),
+           with_tgraph(TG_FLOAT32, *l ? l : NULL));
+    return 0;
+  }
+  const char *names[2][2] = {{"logreg_f64", "logreg_f64_ref"}, {"logreg_f32", "logreg_f32_ref"}};
   for (int k = 0; k < 2; k++) {
-    double tt[3], tr[3], ct = 0, cr = 0;
-    for (int r = 0; r < 3; r++) { /* alternate, so load changes hit both alike */
+    tg_dtype dt = k ? TG_FLOAT32 : TG_FLOAT64;
+    double tn[3], tt[3], tr[3], cn = 0, ct = 0, cr = 0;
+    for (int r = 0; r < 3; r++) { /* alternate, so load changes hit all alike */
       double t0 = bench_now();
-      ct = with_tgraph(k ? TG_FLOAT32 : TG_FLOAT64);
+      cn = with_tgraph(dt, "native");
+      tn[r] = bench_now() - t0;
+      t0 = bench_now();
+      ct = with_tgraph(dt, NULL);
       tt[r] = bench_now() - t0;
       t0 = bench_now();
       cr = k ? hand_f32() : hand_f64();
       tr[r] = bench_now() - t0;
     }
-    printf("# %s: final cost tgraph %.6g, hand C %.6g (%d steps; tgraph includes compiling)\n",
-           names[k], ct, cr, STEPS);
-    bench_report(names[k], bench_median(tt, 3), bench_median(tr, 3), "s", 1);
+    printf("# %s: final cost tgraph native %.6g, reference backend %.6g, hand C %.6g (%d steps; "
+           "tgraph includes compiling)\n", names[k][0], cn, ct, cr, steps);
+    double mr = bench_median(tr, 3);
+    bench_report(names[k][0], bench_median(tn, 3), mr, "s", bench_pool_threads());
+    bench_report(names[k][1], bench_median(tt, 3), mr, "s", bench_pool_threads());
   }
   return 0;
 }

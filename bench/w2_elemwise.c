@@ -1,32 +1,20 @@
 /* w2_elemwise.c: W2, the fused elementwise expression a*b + exp(c) - tanh(a)*0.5 over
    2^24 float32 values on the native backend, against a hand C loop built with -O3
    -march=native -ffast-math -fopenmp (bench/ref/w2_ref.c) on the same number of threads,
-   and against tgraph's reference backend for information.
+   repetitions interleaved; and tgraph's reference backend for information.
    Run: build/bench/w2_elemwise [reps]. */
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "bench.h"
-#include "tgraph/tgraph.h"
 
 void w2_ref(int64_t n, const float *a, const float *b, const float *c, float *y, int threads);
 int w2_ref_openmp(void);
 
 typedef struct {
-  tg_function *f;
   tg_array *in[3], *out;
   int64_t n;
   int threads;
 } w2;
-
-static int run_tg(void *ctx, long iters) {
-  w2 *w = ctx;
-  for (long i = 0; i < iters; i++)
-    if (tg_function_call_into(w->f, w->in, &w->out) != TG_OK) return 1;
-  return 0;
-}
 
 static int run_ref(void *ctx, long iters) {
   w2 *w = ctx;
@@ -38,14 +26,6 @@ static int run_ref(void *ctx, long iters) {
   return 0;
 }
 
-/* TGRAPH_NUM_THREADS as the pool reads it, else the online cores. */
-static int pool_threads(void) {
-  const char *s = getenv("TGRAPH_NUM_THREADS");
-  int t = s ? atoi(s) : 0;
-  if (t < 1) t = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  return t < 1 ? 1 : t;
-}
-
 static tg_function *compile(tg_graph *g, tg_var **in, tg_var *y, const char *linker) {
   tg_options *o = tg_options_new();
   tg_options_set(o, "linker", linker);
@@ -55,9 +35,8 @@ static tg_function *compile(tg_graph *g, tg_var **in, tg_var *y, const char *lin
 }
 
 int main(int argc, char **argv) {
-  tg_config_set("linker", "native"); /* the backend measured here (ref is the default) */
-  int reps = argc > 1 ? atoi(argv[1]) : 11;
-  w2 w = {.n = (int64_t)1 << 24, .threads = pool_threads()};
+  int reps = argc > 1 ? atoi(argv[1]) : 15;
+  w2 w = {.n = (int64_t)1 << 24, .threads = bench_pool_threads()};
   tg_graph *g = tg_graph_new();
   tg_var *a = tg_vector(g, "a", TG_FLOAT32), *b = tg_vector(g, "b", TG_FLOAT32),
          *c = tg_vector(g, "c", TG_FLOAT32);
@@ -69,27 +48,24 @@ int main(int argc, char **argv) {
     for (int64_t i = 0; i < w.n; i++) p[i] = (float)(3.0 * sin(0.001 * (double)i * (k + 1)));
   }
   w.out = tg_array_empty(TG_FLOAT32, 1, &w.n);
-  w.f = compile(g, in, y, "native");
-  if (!w.f) {
+  bench_call call = {.f = compile(g, in, y, "native"), .in = w.in, .out = &w.out};
+  if (!call.f) {
     fprintf(stderr, "w2_elemwise: %s\n", tg_graph_error(g));
     return 1;
   }
   if (!w2_ref_openmp()) printf("# w2_elemwise: no OpenMP: the reference loop runs on one thread\n");
-  double t_tg = bench_time(run_tg, &w, 2, reps, 1);
-  double t_ref = bench_time(run_ref, &w, 2, reps, 1);
-  if (t_tg < 0) {
-    fprintf(stderr, "w2_elemwise: %s\n", tg_function_error(w.f));
+  double t_tg, t_ref;
+  if (bench_time_pair(bench_run_call, &call, run_ref, &w, 2, reps, 1, &t_tg, &t_ref)) {
+    fprintf(stderr, "w2_elemwise: %s\n", tg_function_error(call.f));
     return 1;
   }
   bench_report("w2_elemwise", t_tg * 1e3, t_ref * 1e3, "ms", w.threads);
-  tg_function *fr = compile(g, in, y, "ref");
-  tg_function *fn = w.f;
-  w.f = fr;
-  double t_refbk = fr ? bench_time(run_tg, &w, 1, reps < 5 ? reps : 5, 1) : -1;
+  tg_function_free(call.f);
+  call.f = compile(g, in, y, "ref");
+  double t_refbk = call.f ? bench_time(bench_run_call, &call, 1, reps < 5 ? reps : 5, 1) : -1;
   printf("# w2_elemwise: tgraph reference backend %.4g ms (%.3gx the native one)\n", t_refbk * 1e3,
          t_refbk / t_tg);
-  tg_function_free(fn);
-  tg_function_free(fr);
+  tg_function_free(call.f);
   for (int k = 0; k < 3; k++) tg_array_unref(w.in[k]);
   tg_array_unref(w.out);
   tg_graph_free(g);

@@ -40,6 +40,23 @@ static bool same(double a, double b) {
   return a == b && signbit(a) == signbit(b);
 }
 
+/* float32 results of the native backend: tg_vmath.h computes exp, expm1, log, log1p, tanh,
+   sigmoid and softplus in float, within 4 ulp of the correctly rounded result (its contract,
+   tests/test_vmath.c), so there a float32 result may be that far from (float)libm(x). The
+   reference backend stays exact. */
+static bool same_f32(double got, double want) {
+  if (same(got, want)) return true;
+  const char *linker = tg_config_get("linker");
+  if (!linker || strcmp(linker, "native") != 0 || !isfinite(got) || !isfinite(want) ||
+      signbit(got) != signbit(want))
+    return false;
+  float g = (float)got, w = (float)want;
+  int32_t gi, wi;
+  memcpy(&gi, &g, sizeof gi);
+  memcpy(&wi, &w, sizeof wi);
+  return (gi > wi ? gi - wi : wi - gi) <= 4;
+}
+
 TEST(unary_float64_vs_libm) {
   tg_array *x = ew_vec(TG_FLOAT64, NSPEC, SPECIALS);
   for (int k = 0; k < NUNARY; k++) {
@@ -56,7 +73,8 @@ TEST(unary_float64_vs_libm) {
   tg_array_unref(x);
 }
 
-/* float32 results are computed in double and rounded once: exactly (float)libm(x). */
+/* float32 results are computed in double and rounded once: exactly (float)libm(x) (within
+   4 ulp on the native backend, see same_f32). */
 TEST(unary_float32_vs_libm) {
   tg_array *x = ew_vec(TG_FLOAT32, NSPEC, SPECIALS);
   for (int k = 0; k < NUNARY; k++) {
@@ -66,7 +84,7 @@ TEST(unary_float32_vs_libm) {
     for (int i = 0; i < NSPEC; i++) {
       double xi = (float)SPECIALS[i];
       double got = tg_array_get_f64(r, i), want = (float)UNARY[k].ref(xi);
-      if (!same(got, want)) TH_FAIL("float32 %s(%g) = %.9g, libm %.9g", UNARY[k].name, xi, got, want);
+      if (!same_f32(got, want)) TH_FAIL("float32 %s(%g) = %.9g, libm %.9g", UNARY[k].name, xi, got, want);
       th_checks++;
     }
     tg_array_unref(r);
@@ -96,7 +114,8 @@ TEST(unary_float_ops_on_ints) {
       for (int i = 0; i < n; i++) {
         double want = refs[k](v[i]);
         if (cases[c].out == TG_FLOAT32) want = (float)want;
-        CHECK(same(tg_array_get_f64(r, i), want));
+        CHECK(cases[c].out == TG_FLOAT32 ? same_f32(tg_array_get_f64(r, i), want)
+                                         : same(tg_array_get_f64(r, i), want));
       }
       tg_array_unref(r);
     }

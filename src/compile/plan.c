@@ -30,7 +30,8 @@ static int kind_of(const tgi_instr *ins) {
     /* an output that is an input register has that input's shape, not the broadcast one */
     return p.n_out == 1 && p.out_reg[0] >= p.n_in ? TGI_IP_ELEMWISE : TGI_IP_NONE;
   }
-  if ((op->cls->flags & TGI_OP_INPLACE_IN0) && strcmp(op->cls->name, "Gemm") == 0)
+  if ((op->cls->flags & TGI_OP_INPLACE_IN0) &&
+      (strcmp(op->cls->name, "Gemm") == 0 || strcmp(op->cls->name, "Gemv") == 0))
     return TGI_IP_GEMM;
   return TGI_IP_NONE;
 }

@@ -1,15 +1,24 @@
 /* blas_gemm.c: the Gemm and Gemv ops, alpha * dot(a, b) + beta * c in one node, which the
    specialising rewrite (src/rewrite/specialize_gemm.c) makes from dot + add + scale, as
    Theano's gemm/gemv. One kernel serves both: the product goes through tgi_gemm (CBLAS or
-   the built-in kernel), written straight into a fresh output, then one pass scales it and
-   adds beta * c, broadcast. That pass costs O(M N) against the product's O(M N K), and the
-   op never writes into its c input (in place comes later, with a destroy map). Also the
-   catalogue rows of the fused ops. */
+   the built-in kernel), written straight into the output, then one pass scales it and
+   adds beta * c, broadcast. That pass costs O(M N) against the product's O(M N K).
+   In place: the VM may hand c itself (or any buffer overlapping an input) as out[0]. When
+   out[0] is exactly c, BLAS is there and the layouts allow, one ?gemm/?gemv call with beta
+   updates it (no temporary, no extra pass); any other overlap computes into a temporary
+   first, so an aliased output is always right. Also the catalogue rows of the fused ops. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 
 #include "blas.h"
 #include "blas_gemm.h"
+
+#ifdef TGRAPH_HAVE_BLAS
+#include <cblas.h>
+
+#include "../backend/cpu/pool.h" /* BLAS threads sized to the pool, as in blas.c */
+#endif
 
 /* op->params: alpha and beta (the bits of doubles), then the mask of c's dims (bit d for
    c's dim d) that are statically 1, the only ones that broadcast (as in Elemwise).
@@ -63,7 +72,11 @@ static int gemm_infer(tg_graph *g, const tg_op *op, int n_in, tg_var *const *in,
       T *po = (T *)(o + i * os0);                                                           \
       const char *pc = c + i * cs0;                                                         \
       int64_t so = os1 / (int64_t)sizeof(T);                                                \
-      if (alpha == 1 && beta == 1)                                                          \
+      if (so == 1 && cs1 == (int64_t)sizeof(T)) { /* contiguous rows: vectorises */       \
+        const T *restrict pv = (const T *)pc;                                               \
+        T *restrict ov = po;                                                                \
+        for (int64_t j = 0; j < q; j++) ov[j] = (T)(alpha * ov[j] + beta * pv[j]);          \
+      } else if (alpha == 1 && beta == 1)                                                   \
         for (int64_t j = 0; j < q; j++) po[j * so] += *(const T *)(pc + j * cs1);           \
       else                                                                                  \
         for (int64_t j = 0; j < q; j++)                                                     \
@@ -72,6 +85,110 @@ static int gemm_infer(tg_graph *g, const tg_op *op, int n_in, tg_var *const *in,
   }
 SCALE_ADD(float, f32)
 SCALE_ADD(double, f64)
+
+/* The byte range [lo, hi) an array's elements lie in. */
+static void extent(const tg_array *x, const char **lo, const char **hi) {
+  const char *l = x->data, *h = x->data;
+  for (int d = 0; d < x->ndim && x->size > 0; d++) {
+    int64_t span = (x->shape[d] - 1) * x->strides[d];
+    if (span < 0) l += span;
+    else h += span;
+  }
+  *lo = l;
+  *hi = h + (x->size > 0 ? tg_dtype_size(x->dtype) : 0);
+}
+
+static bool overlaps(const tg_array *x, const tg_array *y) {
+  const char *xl, *xh, *yl, *yh;
+  extent(x, &xl, &xh);
+  extent(y, &yl, &yh);
+  return xl < yh && yl < xh;
+}
+
+#ifdef TGRAPH_HAVE_BLAS
+/* m as BLAS reads it: row-major (*colmaj false) or column-major, with its leading
+   dimension; false when it is neither (or too large for BLAS's ints). */
+static bool plain_layout(const tgi_mat *m, int64_t esz, bool *colmaj, int *ld) {
+  if (m->rows > INT_MAX || m->cols > INT_MAX || (uintptr_t)m->p % (uintptr_t)esz) return false;
+  int64_t rows = m->rows > 1 ? m->rows : 1, cols = m->cols > 1 ? m->cols : 1;
+  if ((m->cs == esz || m->cols <= 1) && (m->rows <= 1 || (m->rs % esz == 0 && m->rs / esz >= cols))) {
+    int64_t l = m->rows <= 1 ? cols : m->rs / esz;
+    if (l > INT_MAX) return false;
+    *colmaj = false, *ld = (int)l;
+    return true;
+  }
+  if ((m->rs == esz || m->rows <= 1) && (m->cols <= 1 || (m->cs % esz == 0 && m->cs / esz >= rows))) {
+    int64_t l = m->cols <= 1 ? rows : m->cs / esz;
+    if (l > INT_MAX) return false;
+    *colmaj = true, *ld = (int)l;
+    return true;
+  }
+  return false;
+}
+
+/* Can blas_update take these operands as they are? */
+static bool blas_suits(int64_t esz, const tgi_mat *a, const tgi_mat *b, const tgi_mat *o) {
+  bool t;
+  int ld;
+  return plain_layout(a, esz, &t, &ld) && plain_layout(b, esz, &t, &ld) &&
+         plain_layout(o, esz, &t, &ld);
+}
+
+/* o[i, j] = c[i, j] over m x n (byte strides; c's are 0 along broadcast dims). */
+static void fill_from_c(char *o, int64_t os0, int64_t os1, const char *c, int64_t cs0,
+                        int64_t cs1, int64_t m, int64_t n, int64_t esz) {
+  for (int64_t i = 0; i < m; i++) {
+    char *po = o + i * os0;
+    const char *pc = c + i * cs0;
+    if (os1 == esz && cs1 == esz) memcpy(po, pc, (size_t)(n * esz));
+    else if (os1 == esz && cs1 == 0 && esz == 4)
+      for (int64_t j = 0; j < n; j++) ((float *)po)[j] = *(const float *)pc;
+    else if (os1 == esz && cs1 == 0 && esz == 8)
+      for (int64_t j = 0; j < n; j++) ((double *)po)[j] = *(const double *)pc;
+    else
+      for (int64_t j = 0; j < n; j++) memcpy(po + j * os1, pc + j * cs1, (size_t)esz);
+  }
+}
+
+/* o = alpha a b + beta o by one BLAS call (o is c, updated in place); false when a layout
+   does not suit BLAS (nothing written then). */
+static bool blas_update(tg_dtype dt, double alpha, const tgi_mat *a, const tgi_mat *b,
+                        double beta, const tgi_mat *o) {
+  int64_t esz = (int64_t)tg_dtype_size(dt);
+  bool ta, tb, to;
+  int lda, ldb, ldo;
+  if (!plain_layout(a, esz, &ta, &lda) || !plain_layout(b, esz, &tb, &ldb) ||
+      !plain_layout(o, esz, &to, &ldo))
+    return false;
+  int m = (int)o->rows, n = (int)o->cols, k = (int)a->cols;
+  bool f32 = dt == TG_FLOAT32;
+  tgi_blas_threads_coordinate(); /* once per process */
+  if (n == 1 && m > 1 && b->rows == k && (b->rs == esz || k <= 1)) { /* o(:) += A x */
+    int incy = (int)((m <= 1 ? esz : o->rs) / esz);
+    if (o->rs % esz || incy <= 0) return false;
+    CBLAS_TRANSPOSE t = ta ? CblasTrans : CblasNoTrans;
+    int r = ta ? k : m, c = ta ? m : k;
+    if (f32) cblas_sgemv(CblasRowMajor, t, r, c, (float)alpha, (const float *)a->p, lda, (const float *)b->p, 1, (float)beta, (float *)o->p, incy);
+    else cblas_dgemv(CblasRowMajor, t, r, c, alpha, (const double *)a->p, lda, (const double *)b->p, 1, beta, (double *)o->p, incy);
+    return true;
+  }
+  if (m == 1 && n > 1 && (a->cs == esz || k <= 1)) { /* o(:) += B^T x */
+    int incy = (int)(o->cs / esz);
+    if (o->cs % esz || incy <= 0) return false;
+    CBLAS_TRANSPOSE t = tb ? CblasNoTrans : CblasTrans;
+    int r = tb ? n : k, c = tb ? k : n;
+    if (f32) cblas_sgemv(CblasRowMajor, t, r, c, (float)alpha, (const float *)b->p, ldb, (const float *)a->p, 1, (float)beta, (float *)o->p, incy);
+    else cblas_dgemv(CblasRowMajor, t, r, c, alpha, (const double *)b->p, ldb, (const double *)a->p, 1, beta, (double *)o->p, incy);
+    return true;
+  }
+  /* in o's order an operand of the other order is read transposed */
+  CBLAS_ORDER ord = to ? CblasColMajor : CblasRowMajor;
+  CBLAS_TRANSPOSE fa = ta != to ? CblasTrans : CblasNoTrans, fb = tb != to ? CblasTrans : CblasNoTrans;
+  if (f32) cblas_sgemm(ord, fa, fb, m, n, k, (float)alpha, (const float *)a->p, lda, (const float *)b->p, ldb, (float)beta, (float *)o->p, ldo);
+  else cblas_dgemm(ord, fa, fb, m, n, k, alpha, (const double *)a->p, lda, (const double *)b->p, ldb, beta, (double *)o->p, ldo);
+  return true;
+}
+#endif
 
 static tg_status gemm_perform(const tg_op *op, int n_in, tg_array *const *in, int n_out,
                               tg_array **out, tgi_err *err) {
@@ -104,7 +221,7 @@ static tg_status gemm_perform(const tg_op *op, int n_in, tg_array *const *in, in
     if (ond == 2) cs[od] = st;
     else cs[a->ndim == 2 ? 0 : 1] = st;
   }
-  tg_array *o = out[0];
+  tg_array *o = out[0], *given = out[0];
   if (o) {
     bool same = o->ndim == ond && o->dtype == op->dtype;
     for (int d = 0; same && d < ond; d++) same = o->shape[d] == oshape[d];
@@ -125,14 +242,52 @@ static tg_status gemm_perform(const tg_op *op, int n_in, tg_array *const *in, in
   else if (a->ndim == 2) os0 = o->strides[0], os1 = esz;
   else os0 = n * esz, os1 = o->strides[0];
   tgi_mat om = {o->data, m, n, os0, os1};
-  tg_status st = tgi_gemm(op->dtype, &am, &bm, &om, err, name);
-  if (st != TG_OK) {
-    if (!out[0]) tg_array_unref(o);
+  double alpha = param_f64(op, P_ALPHA), beta = param_f64(op, P_BETA);
+  bool f32 = op->dtype == TG_FLOAT32;
+  if (given && m > 0 && n > 0 && (overlaps(o, a) || overlaps(o, b) || overlaps(o, c))) {
+#ifdef TGRAPH_HAVE_BLAS
+    /* exactly c, not broadcast: one BLAS call with beta (alpha or beta = 0 keeps the
+       general path, where 0 * x still turns NaN and inf in x into NaN; BLAS skips them) */
+    bool is_c = c->data == o->data && c->ndim == ond && !overlaps(o, a) && !overlaps(o, b) &&
+                alpha != 0 && beta != 0 && k > 0;
+    for (int d = 0; is_c && d < ond; d++)
+      is_c = c->shape[d] == oshape[d] && c->strides[d] == o->strides[d];
+    if (is_c && blas_update(op->dtype, alpha, &am, &bm, beta, &om)) return TG_OK;
+#endif
+    /* the product and c combined in a temporary (reading every input), then copied */
+    tg_array *t = tgi_array_alloc(op->dtype, ond, oshape, true, false);
+    if (!t) return tgi_err_set(err, TG_ERR_NOMEM, "%s: out of memory", name);
+    int64_t ts0 = ond == 2 ? t->strides[0] : a->ndim == 2 ? esz : n * esz;
+    int64_t ts1 = ond == 2 ? t->strides[1] : esz;
+    tgi_mat tm = {t->data, m, n, ts0, ts1};
+    tg_status st = tgi_gemm(op->dtype, &am, &bm, &tm, err, name);
+    if (st == TG_OK) {
+      if (f32) scale_add_f32(t->data, ts0, ts1, c->data, cs[0], cs[1], m, n, alpha, beta);
+      else scale_add_f64(t->data, ts0, ts1, c->data, cs[0], cs[1], m, n, alpha, beta);
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++)
+          memcpy(o->data + i * os0 + j * os1, t->data + i * ts0 + j * ts1, (size_t)esz);
+    }
+    tg_array_unref(t);
     return st;
   }
-  double alpha = param_f64(op, P_ALPHA), beta = param_f64(op, P_BETA);
+#ifdef TGRAPH_HAVE_BLAS
+  /* c copied into the output, then one BLAS call adds alpha a b to beta times it: BLAS
+     never zeroes the output first (as it does for beta = 0), and no second pass follows */
+  if (blas_suits(esz, &am, &bm, &om) && alpha != 0 && beta != 0 && k > 0 && m > 0 && n > 0) {
+    fill_from_c(o->data, os0, os1, c->data, cs[0], cs[1], m, n, esz);
+    blas_update(op->dtype, alpha, &am, &bm, beta, &om);
+    out[0] = o;
+    return TG_OK;
+  }
+#endif
+  tg_status st = tgi_gemm(op->dtype, &am, &bm, &om, err, name);
+  if (st != TG_OK) {
+    if (!given) tg_array_unref(o);
+    return st;
+  }
   if (m > 0 && n > 0) {
-    if (op->dtype == TG_FLOAT32) scale_add_f32(o->data, os0, os1, c->data, cs[0], cs[1], m, n, alpha, beta);
+    if (f32) scale_add_f32(o->data, os0, os1, c->data, cs[0], cs[1], m, n, alpha, beta);
     else scale_add_f64(o->data, os0, os1, c->data, cs[0], cs[1], m, n, alpha, beta);
   }
   out[0] = o;
@@ -198,6 +353,7 @@ static const tg_op_class gemm_class = {
     .describe = gemm_describe,
     .infer_shape = gemm_infer_shape,
     .grad = gemm_grad,
+    .flags = TGI_OP_INPLACE_IN0, /* out[0] == c: one BLAS call with beta, in place */
 };
 
 static const tg_op_class gemv_class = {
@@ -207,6 +363,7 @@ static const tg_op_class gemv_class = {
     .describe = gemm_describe,
     .infer_shape = gemm_infer_shape,
     .grad = gemm_grad,
+    .flags = TGI_OP_INPLACE_IN0, /* out[0] == c: one BLAS call with beta, in place */
 };
 
 tg_var *tgi_gemm_build(double alpha, tg_var *a, tg_var *b, double beta, tg_var *c) {

@@ -10,7 +10,8 @@
 
    Contract, checked by tests/test_vmath.c:
    - float32 functions are within 4 ulp of the correctly rounded result over the whole input
-     range (they compute in double and round once: 1 ulp at most measured, usually 0);
+     range (2 ulp at most measured for those computed in float, 1 for those computed in
+     double and rounded once; see "single precision" below);
    - float64 functions are within 4 ulp of the exact result; tgv_erf, tgv_erfc, tgv_sin,
      tgv_cos and tgv_pow call libm (scalar, not vectorised): accurate double versions of
      those need tables or multi-word arithmetic that would not pay here;
@@ -268,14 +269,178 @@ TGV_INLINE double tgv_sin(double x) { return sin(x); }
 TGV_INLINE double tgv_cos(double x) { return cos(x); }
 TGV_INLINE double tgv_pow(double x, double y) { return pow(x, y); }
 
-/* ================= single precision, computed in double ================= */
-/* Each float function evaluates in double with about 30 good bits and rounds once, so the
-   float result is the correctly rounded one except in rare near-ties (<= 1 ulp). There is
-   no clamp of the input: exponents are clamped as integers, and out-of-range results are
-   replaced at the end. */
+/* ================= single precision ================= */
+/* exp, expm1, log, log1p, tanh, sigmoid and softplus compute in float, so a vector holds
+   twice as many lanes as it would in double (the w2 benchmark's exp + tanh run at about
+   twice the speed). Their polynomials are Cephes' single-precision ones (S. Moshier):
+   each result carries about 1 ulp of polynomial and rounding error, at most 2 ulp measured
+   over every float, with and without FMA contraction. exp2, log2, log10, erf, erfc, sin, cos and pow still
+   evaluate in double with about 30 good bits and round once (<= 1 ulp): they are rarer in
+   kernels, and log2/log10's constant factors or erf's wide fit would cost float
+   versions their accuracy. In both kinds there is no clamp of the input: exponents are
+   clamped as integers, and out-of-range results are replaced at the end. */
 
-/* exp for the float functions: 2^n is one normal double, Taylor to r^8 (error term below
-   2^-35 relative). Right for |x| <= 138 and NaN. */
+/* ---- float-domain helpers ---- */
+
+/* As TGV__SHIFT for floats: adding 1.5 * 2^23 rounds |k| < 2^22 to an integer. */
+#define TGV__SHIFTF 0x1.8p23f
+/* ln 2 = TGV__LN2HIF + TGV__LN2LOF; the high part has 9 bits, so n * TGV__LN2HIF is exact
+   for |n| < 2^15 (Cephes' C1 and C2). */
+#define TGV__LN2HIF 0.693359375f
+#define TGV__LN2LOF -2.12194440e-4f
+#define TGV__INVLN2F 0x1.715476p+0f
+
+TGV_INLINE int32_t tgv__clampi32(int32_t n, int32_t lim) {
+  int32_t c = n > lim ? lim : n;
+  return c < -lim ? -lim : c;
+}
+/* 2^n for n in [-126, 127]. */
+TGV_INLINE float tgv__pow2if(int32_t n) { return tgv__flt((uint32_t)(n + 127) << 23); }
+/* p * 2^n for |n| <= 250 with one rounding (as tgv__scale): p * 2^(n/2) is exact. */
+TGV_INLINE float tgv__scalef(float p, int32_t n) {
+  int32_t n1 = n >> 1;
+  return p * tgv__pow2if(n1) * tgv__pow2if(n - n1);
+}
+
+/* exp(x) = 2^n exp(r), n = round(x / ln2), r = x - n ln2 (Cody and Waite, |r| <= 0.35);
+   the polynomial gives expm1(r) = r + r^2 P(r). The parts, for exp and expm1. */
+typedef struct { float q; int32_t n; } tgv__expf_parts;
+TGV_INLINE tgv__expf_parts tgv__expf_reduce(float x) {
+  float k = x * TGV__INVLN2F + TGV__SHIFTF;
+  tgv__expf_parts ep;
+  /* garbage (clamped) for |x| beyond about 6e6 or NaN: callers replace those results */
+  ep.n = tgv__clampi32((int32_t)(tgv__bitsf(k) - tgv__bitsf(TGV__SHIFTF)), 250);
+  float kd = k - TGV__SHIFTF;
+  float r = (x - kd * TGV__LN2HIF) - kd * TGV__LN2LOF;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  ep.q = (r * r) * p + r;
+  return ep;
+}
+/* exp(x), right (to rounding into the subnormals) for -110 <= x <= 100; NaN for NaN. */
+TGV_INLINE float tgv__expf_core(float x) {
+  tgv__expf_parts ep = tgv__expf_reduce(x);
+  return tgv__scalef(ep.q + 1.0f, ep.n);
+}
+
+/* log of a float as e*LN2HI + (f + (y + e*LN2LO)), x = 2^e m with m in [sqrt(1/2), sqrt(2)),
+   f = m - 1 (exact) and y = log(1 + f) - f = f^3 P(f) - f^2 / 2. Subnormal x is scaled up
+   first. Non-positive, infinite or NaN x give garbage (callers select). */
+typedef struct { float e, f, y; } tgv__logf_parts;
+TGV_INLINE tgv__logf_parts tgv__logf_split(float x) {
+  int sub = x < 0x1p-126f;
+  float xs = tgv__self(sub, x * 0x1p23f, x);
+  uint32_t u = tgv__bitsf(xs);
+  int32_t e = (int32_t)(u - 0x3f3504f3u) >> 23; /* bits of sqrt(1/2) */
+  float m = tgv__flt(u - ((uint32_t)e << 23));
+  float f = m - 1.0f;
+  float z = f * f;
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  tgv__logf_parts lp;
+  lp.e = (float)(e - 23 * sub);
+  lp.f = f;
+  lp.y = (p * f) * z - 0.5f * z;
+  return lp;
+}
+/* Assemble the log from its parts, plus a small correction c (log1p's). */
+TGV_INLINE float tgv__logf_join(tgv__logf_parts lp, float c) {
+  return lp.e * TGV__LN2HIF + (lp.f + ((lp.y + c) + lp.e * TGV__LN2LOF));
+}
+/* log1p(x) = log(u) + (x - (u - 1)) / u, u = 1 + x rounded (see tgv_log1p): u - 1 is exact
+   for every u but 1 + x < 1/2, where u itself is exact. Right for finite x > -1. */
+TGV_INLINE float tgv__log1pf_core(float x) {
+  float u = 1.0f + x;
+  return tgv__logf_join(tgv__logf_split(u), (x - (u - 1.0f)) / u);
+}
+
+/* tgv__log_special for float arguments and results. */
+TGV_INLINE float tgv__log_specialf(float x, float res) {
+  res = tgv__self(x < 0, NAN, res);
+  res = tgv__self(x == 0, -INFINITY, res);
+  res = tgv__self(x == INFINITY, x, res);
+  return tgv__self(x != x, x, res);
+}
+
+/* ---- computed in float ---- */
+
+TGV_INLINE float tgv_expf(float x) {
+  float r = tgv__expf_core(x);
+  r = tgv__self(x > 100.0f, INFINITY, r);
+  return tgv__self(x < -110.0f, 0.0f, r);
+}
+
+/* expm1(x) = 2^n (expm1(r) + 1 - 2^-n), as tgv_expm1: formed near its final size, so
+   there is no cancellation but in the last addition (at most about 2 ulp for n = 1). */
+TGV_INLINE float tgv_expm1f(float x) {
+  tgv__expf_parts ep = tgv__expf_reduce(x);
+  int32_t nc = tgv__clampi32(ep.n, 60); /* 2^-n beyond 2^+-60 changes nothing */
+  float r = tgv__scalef(ep.q + (1.0f - tgv__pow2if(-nc)), ep.n);
+  r = tgv__self(x > 100.0f, INFINITY, r);
+  r = tgv__self(x < -30.0f, -1.0f, r); /* expm1(-30) rounds to -1 */
+  return tgv__self(x == 0, x, r);      /* keeps -0 */
+}
+
+TGV_INLINE float tgv_logf(float x) {
+  return tgv__log_specialf(x, tgv__logf_join(tgv__logf_split(x), 0.0f));
+}
+
+TGV_INLINE float tgv_log1pf(float x) {
+  float res = tgv__log1pf_core(x);
+  res = tgv__self(x < -1.0f, NAN, res);
+  res = tgv__self(x == -1.0f, -INFINITY, res);
+  res = tgv__self(x == INFINITY, x, res);
+  res = tgv__self(x == 0, x, res); /* keeps -0 */
+  return tgv__self(x != x, x, res);
+}
+
+/* tanh(|x|) by Cephes' odd polynomial below 0.625, 1 - 2 / (exp(2|x|) + 1) above (the
+   argument capped at 40, where the result is 1 anyway), then the sign of x (tanh(-0) =
+   -0); NaN stays NaN through both arms. */
+TGV_INLINE float tgv_tanhf(float x) {
+  float ax = fabsf(x);
+  float z = ax * ax;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  float small = (p * z) * ax + ax;
+  float e = tgv__expf_core(tgv__self(ax > 20.0f, 40.0f, 2.0f * ax));
+  float big = 1.0f - 2.0f / (e + 1.0f);
+  return copysignf(tgv__self(ax < 0.625f, small, big), x);
+}
+
+/* 1 / (1 + e^-x) from e = exp(-|x|) <= 1, as tgv_sigmoid. */
+TGV_INLINE float tgv_sigmoidf(float x) {
+  float e = tgv_expf(-fabsf(x));
+  float d = 1.0f + e;
+  float pos = 1.0f / d, neg = e / d;
+  return tgv__self(x >= 0, pos, neg);
+}
+
+/* max(x, 0) + log1p(e^-|x|), as tgv_softplus; softplus(x > 20) rounds to x. */
+TGV_INLINE float tgv_softplusf(float x) {
+  float l = tgv__log1pf_core(tgv_expf(-fabsf(x)));
+  float r = tgv__self(x > 0, x, 0.0f) + l;
+  return tgv__self(x > 20.0f, x, r);
+}
+
+/* ---- computed in double ---- */
+
+/* exp for the double-evaluated float functions: 2^n is one normal double, Taylor to r^8
+   (error term below 2^-35 relative). Right for |x| <= 138 and NaN. */
 TGV_INLINE double tgv__fexp(double x) {
   double k = x * TGV__INVLN2 + TGV__SHIFT;
   int64_t n = tgv__clampi(tgv__shift_int(k), 200);
@@ -308,42 +473,10 @@ TGV_INLINE double tgv__fexp2(double x) {
   return (1.0 + p * r) * tgv__pow2i(n);
 }
 
-/* expm1 for the float functions: the Taylor polynomial near 0, exp(x) - 1 (at most 1.5x
-   cancellation beyond |x| = 0.35, harmless with 30 good bits) elsewhere. Right for
-   |x| <= 138 and NaN. */
-TGV_INLINE double tgv__fexpm1(double x) {
-  double p = 1.0 / 3628800.0;
-  p = p * x + 1.0 / 362880.0;
-  p = p * x + 1.0 / 40320.0;
-  p = p * x + 1.0 / 5040.0;
-  p = p * x + 1.0 / 720.0;
-  p = p * x + 1.0 / 120.0;
-  p = p * x + 1.0 / 24.0;
-  p = p * x + 1.0 / 6.0;
-  p = p * x + 0.5;
-  p = x + (x * x) * p;
-  double e = tgv__fexp(x) - 1.0;
-  return tgv__seld(fabs(x) < 0.35, p, e);
-}
-
 /* log of a positive double made from a float (never subnormal as a double). */
 TGV_INLINE double tgv__flog(double x) {
   tgv__logparts lp = tgv__log_parts(x, 6);
   return lp.k * TGV__LN2HI + (lp.f + lp.k * TGV__LN2LO);
-}
-
-/* tgv__log_special for float arguments and results. */
-TGV_INLINE float tgv__log_specialf(float x, float res) {
-  res = tgv__self(x < 0, NAN, res);
-  res = tgv__self(x == 0, -INFINITY, res);
-  res = tgv__self(x == INFINITY, x, res);
-  return tgv__self(x != x, x, res);
-}
-
-TGV_INLINE float tgv_expf(float x) {
-  float r = (float)tgv__fexp((double)x);
-  r = tgv__self(x > 100.0f, INFINITY, r);
-  return tgv__self(x < -110.0f, 0.0f, r);
 }
 
 TGV_INLINE float tgv_exp2f(float x) {
@@ -352,15 +485,6 @@ TGV_INLINE float tgv_exp2f(float x) {
   return tgv__self(x < -160.0f, 0.0f, r);
 }
 
-TGV_INLINE float tgv_expm1f(float x) {
-  float r = (float)tgv__fexpm1((double)x);
-  r = tgv__self(x > 100.0f, INFINITY, r);
-  r = tgv__self(x < -30.0f, -1.0f, r); /* expm1(-30) rounds to -1 */
-  return tgv__self(x == 0, x, r);      /* keeps -0 */
-}
-
-TGV_INLINE float tgv_logf(float x) { return tgv__log_specialf(x, (float)tgv__flog((double)x)); }
-
 TGV_INLINE float tgv_log2f(float x) {
   tgv__logparts lp = tgv__log_parts((double)x, 6);
   return tgv__log_specialf(x, (float)(lp.k + lp.f * TGV__INVLN2));
@@ -368,48 +492,6 @@ TGV_INLINE float tgv_log2f(float x) {
 
 TGV_INLINE float tgv_log10f(float x) {
   return tgv__log_specialf(x, (float)(tgv__flog((double)x) * TGV__INVLN10));
-}
-
-/* log1p(x) = log(u) + (x - (u - 1)) / u, u = 1 + x rounded (see tgv_log1p). */
-TGV_INLINE float tgv_log1pf(float x) {
-  double xd = (double)x;
-  double u = 1.0 + xd;
-  float res = (float)(tgv__flog(u) + (xd - (u - 1.0)) / u);
-  res = tgv__self(x < -1.0f, NAN, res);
-  res = tgv__self(x == -1.0f, -INFINITY, res);
-  res = tgv__self(x == INFINITY, x, res);
-  res = tgv__self(x == 0, x, res); /* keeps -0 */
-  return tgv__self(x != x, x, res);
-}
-
-/* tanh(|x|) = -t / (t + 2) with t = expm1(-2|x|); |x| > 10 rounds to 1 in float. */
-TGV_INLINE float tgv_tanhf(float x) {
-  double t = tgv__fexpm1(-2.0 * fabs((double)x));
-  float r = (float)(-t / (t + 2.0));
-  r = tgv__self(fabsf(x) > 10.0f, 1.0f, r);
-  return copysignf(r, x);
-}
-
-/* 1 / (1 + e^-x) from e = exp(-|x|), as tgv_sigmoid; sigmoid(x > 20) rounds to 1. */
-TGV_INLINE float tgv_sigmoidf(float x) {
-  double e = tgv__fexp(-fabs((double)x));
-  double d = 1.0 + e;
-  float pos = (float)(1.0 / d), neg = (float)(e / d);
-  float r = tgv__self(x >= 0, pos, neg);
-  r = tgv__self(x > 20.0f, 1.0f, r);
-  return tgv__self(x < -110.0f, 0.0f, r);
-}
-
-/* max(x, 0) + log1p(e^-|x|), as tgv_softplus; softplus(x > 20) rounds to x. */
-TGV_INLINE float tgv_softplusf(float x) {
-  double e = tgv__fexp(-fabs((double)x));
-  double u = 1.0 + e; /* e in (0, 1]: log1p(e) = log(u) + correction */
-  double l = tgv__flog(u) + (e - (u - 1.0)) / u;
-  double xd = (double)x;
-  double xp = 0.5 * (xd + fabs(xd)); /* max(x, 0) without a select; -inf is replaced below */
-  float r = (float)(xp + l);
-  r = tgv__self(x > 20.0f, x, r);
-  return tgv__self(x < -110.0f, 0.0f, r);
 }
 
 /* erf and erfc: for |x| < 0.5 the Taylor series of erf (to x^21, error < 2^-40); above,

@@ -1,0 +1,143 @@
+/* test_gemm_inplace.c: the Gemm/Gemv perform with its output aliasing an input, as the VM's
+   in-place execution hands it (src/ops/blas_gemm.c): out[0] == c (updated in place by one
+   BLAS call with beta, or through a temporary), out[0] a transposed view of c, out[0]
+   overlapping a; and the usual fresh output (c full, transposed or a broadcast bias row,
+   copied in before BLAS adds the product). float32 and float64, matrix and vector shapes,
+   several alpha/beta. Every result is compared with alpha * a b + beta * c computed here in
+   long double loops, and c must be left alone when it is not the output. */
+#include "graph/graph_impl.h"
+#include "harness.h"
+#include "ops/blas_gemm.h"
+
+static uint64_t seed = 88172645463325252ULL;
+static double rnd(void) {
+  seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+  return (double)(seed >> 11) * 0x1p-53 - 0.5;
+}
+
+static tg_array *filled(tg_dtype dt, int nd, const int64_t *shape) {
+  tg_array *x = tg_array_empty(dt, nd, shape);
+  for (int64_t i = 0; i < tg_array_size(x); i++) tg_array_set_f64(x, i, rnd());
+  return x;
+}
+
+/* Element (i, j) of a 2-D (or (i) / (j) of a 1-D) array, through its strides. */
+static long double at(const tg_array *x, int64_t i, int64_t j, bool vec_is_col) {
+  const char *p = x->data;
+  if (x->ndim == 2) p += i * x->strides[0] + j * x->strides[1];
+  else p += (vec_is_col ? i : j) * x->strides[0];
+  return x->dtype == TG_FLOAT32 ? *(const float *)p : *(const double *)p;
+}
+
+/* Runs the node's perform with out[0] = dst (a view on c or a) and checks dst. */
+static void check_case(tg_dtype dt, int64_t m, int64_t k, int64_t n, int amode, double alpha,
+                       double beta, int alias) {
+  /* amode: 0 a matrix, 1 a vector (Gemv, result (n,)), 2 b vector (result (m,)) */
+  int64_t as[2] = {m, k}, bs[2] = {k, n};
+  tg_array *a = amode == 1 ? filled(dt, 1, &k) : filled(dt, 2, as);
+  tg_array *b = amode == 2 ? filled(dt, 1, &k) : filled(dt, 2, bs);
+  int ond = amode ? 1 : 2;
+  int64_t os[2] = {amode == 1 ? n : m, n};
+  tg_array *c;
+  if (alias == 1 || alias == 4) { /* c a transposed view of a contiguous (n, m) buffer */
+    int64_t ts[2] = {n, m};
+    tg_array *base = filled(dt, 2, ts);
+    c = tg_array_transpose(base);
+    tg_array_unref(base);
+  } else if (alias == 5) { /* c a bias row (n,), broadcast over the m rows */
+    c = filled(dt, 1, &n);
+  } else {
+    c = filled(dt, ond, os);
+  }
+  tg_array *c0 = tg_array_copy(c);
+  tg_array *a0 = tg_array_copy(a);
+  tg_graph *g = tg_graph_new();
+  tg_var *va = a->ndim == 2 ? tg_matrix(g, "a", dt) : tg_vector(g, "a", dt);
+  tg_var *vb = b->ndim == 2 ? tg_matrix(g, "b", dt) : tg_vector(g, "b", dt);
+  tg_var *vc = c->ndim == 2 ? tg_matrix(g, "c", dt) : tg_vector(g, "c", dt);
+  tg_var *y = tgi_gemm_build(alpha, va, vb, beta, vc);
+  CHECK(y != NULL);
+  if (!y) return;
+  const tg_op *op = y->owner->op;
+  /* alias 0, 1: out is c itself (1: c transposed); 2: out is a (square a and c of one
+     shape); 3, 4, 5: none given (a fresh output, c only read; 4: c transposed, 5: c a
+     broadcast row) */
+  tg_array *dst = alias == 2 ? a : alias >= 3 ? NULL : c;
+  tg_array *ins[3] = {c, a, b}, *outs[1] = {dst};
+  tgi_err err = {0};
+  CHECK_STATUS(op->cls->perform(op, 3, ins, 1, outs, &err), TG_OK);
+  CHECK(alias >= 3 ? outs[0] && outs[0] != c : outs[0] == dst);
+  if (!outs[0]) return;
+  if (alias >= 3) {
+    dst = outs[0];
+    CHECK(tg_array_allclose(c, c0, 0, 0, false)); /* c untouched */
+  }
+  double tol = dt == TG_FLOAT32 ? 1e-5 : 1e-13, worst = 0;
+  for (int64_t i = 0; i < (amode == 1 ? 1 : m); i++)
+    for (int64_t j = 0; j < n && (amode != 2 || j == 0); j++) {
+      long double s = 0;
+      for (int64_t p = 0; p < k; p++) {
+        long double av = amode == 1 ? at(a0, 0, p, false) : at(a0, i, p, false);
+        long double bv = amode == 2 ? at(b, p, 0, true) : at(b, p, j, false);
+        s += av * bv;
+      }
+      long double want = alpha * s + beta * at(c0, i, j, amode == 2);
+      double d = (double)fabsl(at(dst, i, j, amode == 2) - want) / (1 + (double)fabsl(want));
+      if (d > worst) worst = d;
+    }
+  CHECK(worst <= tol * (double)k);
+  if (worst > tol * (double)k)
+    printf("  dt %s m %lld k %lld n %lld amode %d alias %d: rel error %g\n", tg_dtype_name(dt),
+           (long long)m, (long long)k, (long long)n, amode, alias, worst);
+  tg_graph_free(g);
+  if (alias >= 3) tg_array_unref(dst);
+  tg_array *all[] = {a, b, c, c0, a0};
+  for (int i = 0; i < 5; i++) tg_array_unref(all[i]);
+}
+
+TEST(gemm_output_is_c) {
+  const tg_dtype dts[2] = {TG_FLOAT32, TG_FLOAT64};
+  const double ab[][2] = {{1, 1}, {-0.5, 2}, {3, 0}, {1, -1}};
+  for (int t = 0; t < 2; t++)
+    for (int q = 0; q < 4; q++) {
+      check_case(dts[t], 37, 19, 23, 0, ab[q][0], ab[q][1], 0);
+      check_case(dts[t], 64, 64, 64, 0, ab[q][0], ab[q][1], 0);
+      check_case(dts[t], 1, 7, 5, 0, ab[q][0], ab[q][1], 0);
+      check_case(dts[t], 6, 7, 1, 0, ab[q][0], ab[q][1], 0);
+    }
+}
+
+TEST(gemv_output_is_c) {
+  const tg_dtype dts[2] = {TG_FLOAT32, TG_FLOAT64};
+  for (int t = 0; t < 2; t++) {
+    check_case(dts[t], 1, 33, 17, 1, 1.0, 1.0, 0);  /* x . B + y */
+    check_case(dts[t], 1, 33, 17, 1, -2.0, 0.5, 0);
+    check_case(dts[t], 29, 31, 1, 2, 1.0, 1.0, 0);  /* A . x + y */
+    check_case(dts[t], 29, 31, 1, 2, 0.25, -3.0, 0);
+  }
+}
+
+TEST(gemm_output_is_transposed_c) {
+  check_case(TG_FLOAT64, 12, 9, 15, 0, 1.5, -1, 1);
+  check_case(TG_FLOAT32, 12, 9, 15, 0, 1, 1, 1);
+}
+
+TEST(gemm_fresh_output) {
+  /* the usual call: c broadcast (a bias row), copied into the output, then BLAS with beta */
+  const tg_dtype dts[2] = {TG_FLOAT32, TG_FLOAT64};
+  for (int t = 0; t < 2; t++) {
+    check_case(dts[t], 37, 19, 23, 0, 1, 1, 3);
+    check_case(dts[t], 37, 19, 23, 0, -0.5, 2, 3);
+    check_case(dts[t], 1, 33, 17, 1, 1, 1, 3);
+    check_case(dts[t], 29, 31, 1, 2, 0.25, -3, 3);
+    check_case(dts[t], 12, 9, 15, 0, 1.5, -1, 4);
+    check_case(dts[t], 12, 9, 15, 0, 1, 1, 5);
+    check_case(dts[t], 12, 9, 15, 0, 2, 0.5, 5);
+  }
+}
+
+TEST(gemm_output_overlaps_a) {
+  /* the output is a's buffer: the product must read a before it is overwritten */
+  check_case(TG_FLOAT64, 16, 16, 16, 0, 1, 1, 2);
+  check_case(TG_FLOAT32, 16, 16, 16, 0, -1, 0.5, 2);
+}
