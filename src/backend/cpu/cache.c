@@ -165,31 +165,36 @@ tg_status tgi_cache_dir(char *buf, size_t n, tgi_err *err) {
 
 /* ---- entries ---- */
 
-int tgi_read_file(const char *path, unsigned char **data, size_t *len, size_t max) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-    close(fd);
-    errno = EINVAL;
-    return -1;
-  }
-  size_t n = (size_t)st.st_size, k = 0;
-  unsigned char *p = tgi_malloc(n + 1);
-  if (!p) {
-    close(fd);
-    errno = ENOMEM;
-    return -1;
-  }
-  while (k < n) {
-    ssize_t r = read(fd, p + k, n - k);
+/* Read exactly n bytes at the file offset; false on error or a short file. */
+static bool read_exact(int fd, unsigned char *p, size_t n) {
+  while (n) {
+    ssize_t r = read(fd, p, n);
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break; /* shrank under us: k < n */
-    k += (size_t)r;
+    if (r <= 0) return false;
+    p += r, n -= (size_t)r;
   }
-  close(fd);
-  *data = p, *len = k;
-  return 0;
+  return true;
+}
+
+/* Stream the first len bytes of fd into the hash (and, with out >= 0, copy them to out),
+   through a buffer on the stack: no file is ever held whole in memory, and the path from
+   a source to loaded code allocates nothing beyond its table entry, so it is the same
+   whether the object is compiled or found. */
+static bool stream(int fd, size_t len, tgi_sha256_ctx *h, int out) {
+  unsigned char buf[16384];
+  while (len) {
+    size_t k = len < sizeof buf ? len : sizeof buf;
+    if (!read_exact(fd, buf, k)) return false;
+    tgi_sha256_update(h, buf, k);
+    for (size_t w = 0; out >= 0 && w < k;) {
+      ssize_t r = write(out, buf + w, k - w);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      w += (size_t)r;
+    }
+    len -= k;
+  }
+  return true;
 }
 
 static bool entry_path(const char *dir, const unsigned char key[32], char *path, size_t n) {
@@ -209,32 +214,31 @@ static uint64_t get_u64(const unsigned char *p) {
   return v;
 }
 
-/* Is data (a whole entry file) the intact entry of key? */
-static bool entry_ok(const unsigned char *data, size_t len, const unsigned char key[32]) {
+/* Is the open file fd (size len) the intact entry of key? */
+static bool entry_ok(int fd, size_t len, const unsigned char key[32]) {
   if (len < TRAILER + 64) return false; /* no ELF object is that small */
-  const unsigned char *t = data + len - TRAILER;
+  unsigned char t[TRAILER], h[32];
+  if (lseek(fd, (off_t)(len - TRAILER), SEEK_SET) < 0 || !read_exact(fd, t, TRAILER))
+    return false;
   if (memcmp(t, magic, 8) != 0 || get_u64(t + 8) != len - TRAILER) return false;
   if (memcmp(t + 48, key, 32) != 0) return false;
-  unsigned char h[32];
-  tgi_sha256(data, len - TRAILER, h);
+  tgi_sha256_ctx s;
+  tgi_sha256_init(&s);
+  if (lseek(fd, 0, SEEK_SET) != 0 || !stream(fd, len - TRAILER, &s, -1)) return false;
+  tgi_sha256_final(&s, h);
   return memcmp(h, t + 16, 32) == 0;
 }
 
 int tgi_cache_lookup(const char *dir, const unsigned char key[32], char *path, size_t n,
                      tgi_err *err) {
+  (void)err; /* nothing here allocates */
   if (!entry_path(dir, key, path, n)) return 0;
-  unsigned char *data = NULL;
-  size_t len = 0;
-  if (tgi_read_file(path, &data, &len, MAX_ENTRY) != 0) {
-    if (errno == ENOENT) return 0;
-    if (errno == ENOMEM) {
-      tgi_err_set(err, TG_ERR_NOMEM, "native: out of memory reading a cache entry");
-      return -2;
-    }
-    return -1; /* unreadable or not a file: replace it */
-  }
-  bool ok = entry_ok(data, len, key);
-  tgi_free(data);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : -1; /* unreadable: replace it */
+  struct stat st;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= MAX_ENTRY &&
+            entry_ok(fd, (size_t)st.st_size, key);
+  close(fd);
   if (!ok) return -1;
   utimensat(AT_FDCWD, path, NULL, 0); /* used now: last in line for pruning */
   return 1;
@@ -244,17 +248,16 @@ static _Atomic long publish_seq;
 
 tg_status tgi_cache_publish(const char *dir, const unsigned char key[32], const char *so_path,
                             tgi_err *err) {
-  unsigned char *data = NULL;
-  size_t len = 0;
-  if (tgi_read_file(so_path, &data, &len, MAX_ENTRY - TRAILER) != 0)
-    return tgi_err_set(err, errno == ENOMEM ? TG_ERR_NOMEM : TG_ERR_IO,
-                       "native: cannot read the compiled object: %s", strerror(errno));
-  unsigned char t[TRAILER];
-  memcpy(t, magic, 8);
-  put_u64(t + 8, len);
-  tgi_sha256(data, len, t + 16);
-  memcpy(t + 48, key, 32);
-
+  int in = open(so_path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (in < 0 || fstat(in, &st) != 0 || !S_ISREG(st.st_mode) ||
+      (uint64_t)st.st_size > MAX_ENTRY - TRAILER) {
+    int e = in < 0 ? errno : EINVAL;
+    if (in >= 0) close(in);
+    return tgi_err_set(err, TG_ERR_IO, "native: cannot read the compiled object: %s",
+                       strerror(e));
+  }
+  size_t len = (size_t)st.st_size;
   char hex[17], tmp[TGI_PATH_MAX + 128], final[TGI_PATH_MAX + 80];
   tgi_hex(key, 8, hex);
   /* Unique among processes (pid) and threads (sequence number) on this host; O_EXCL
@@ -265,22 +268,28 @@ tg_status tgi_cache_publish(const char *dir, const unsigned char key[32], const 
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     int e = errno;
-    tgi_free(data);
+    close(in);
     return tgi_err_set(err, TG_ERR_IO, "native: cannot write to the cache %s: %s", dir,
                        strerror(e));
   }
-  const unsigned char *parts[2] = {data, t};
-  size_t sizes[2] = {len, TRAILER};
-  bool ok = true;
-  for (int i = 0; i < 2 && ok; i++)
-    for (size_t k = 0; k < sizes[i] && ok;) {
-      ssize_t w = write(fd, parts[i] + k, sizes[i] - k);
-      if (w < 0 && errno == EINTR) continue;
-      ok = w > 0;
-      if (ok) k += (size_t)w;
-    }
+  /* the object, hashed on the way, then the trailer */
+  unsigned char t[TRAILER];
+  memcpy(t, magic, 8);
+  put_u64(t + 8, len);
+  memcpy(t + 48, key, 32);
+  tgi_sha256_ctx h;
+  tgi_sha256_init(&h);
+  bool ok = stream(in, len, &h, fd);
   int e = errno;
-  tgi_free(data);
+  close(in);
+  tgi_sha256_final(&h, t + 16);
+  for (size_t k = 0; k < TRAILER && ok;) {
+    ssize_t w = write(fd, t + k, TRAILER - k);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) k += (size_t)w;
+    else e = errno;
+  }
   /* No fsync: a crash may leave a cut entry, and the trailer check catches that. */
   if (close(fd) != 0 && ok) ok = false, e = errno;
   if (ok && rename(tmp, final) != 0) ok = false, e = errno;

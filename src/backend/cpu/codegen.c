@@ -22,6 +22,16 @@
 
 enum { CG_MAXOP = TGI_MAX_OUT + 64 }; /* operands a kernel may have (codegen_run.c's MAXOP) */
 
+/* What compiling costs decides what gets compiled and how (gcc 12, measured with chains
+   of cheap float64 steps, see bench/w6_compile.c): about 1 ms a step at -O3 for a few
+   hundred steps, but -O3's time grows faster than the body (2,000 steps took minutes),
+   while -O1's stays linear at a fraction of a millisecond a step. So a function whose
+   kernels total at most CG_O3_STEPS steps is compiled at -O3 (vectorised), a longer one
+   at -O1; a kernel longer than CG_MAX_STEPS, or beyond CG_MAX_TOTAL steps in one
+   function, is not compiled at all: its instruction runs on the reference kernel, whose
+   per-step loops are already compiled, so a long program costs no compile time. */
+enum { CG_O3_STEPS = 300, CG_MAX_STEPS = 1500, CG_MAX_TOTAL = 3000 };
+
 /* Everything one function's kernels own, released with its graph. */
 typedef struct bundle {
   tgi_native_lib *lib;
@@ -84,7 +94,14 @@ static bool describe(const tgi_instr *ins, tgi_kspec *k, int64_t *ew, int64_t *e
   } else {
     return false;
   }
-  return k->n_in + k->n_out <= CG_MAXOP && k->ndim <= TG_MAX_NDIM;
+  return k->n_in + k->n_out <= CG_MAXOP && k->ndim <= TG_MAX_NDIM && k->n_steps <= CG_MAX_STEPS;
+}
+
+/* describe(), and within the function's budget of steps (*total counts them). */
+static bool worth(const tgi_instr *ins, tgi_kspec *k, int64_t *ew, int64_t *eout, int *total) {
+  if (!describe(ins, k, ew, eout) || *total + k->n_steps > CG_MAX_TOTAL) return false;
+  *total += k->n_steps;
+  return true;
 }
 
 /* Finish a spec: dtypes of inputs and registers, one-element inputs, the domain. */
@@ -108,9 +125,7 @@ static bool resolve(bundle *b, tgi_kctx *c) {
   if (!c->k.reduce) {
     snprintf(name, sizeof name, "k%d_c", c->id);
     *(void **)&c->fc = tgi_native_sym(b->lib, name);
-    snprintf(name, sizeof name, "k%d_s", c->id);
-    *(void **)&c->fs = tgi_native_sym(b->lib, name);
-    return c->fc && c->fs;
+    return c->fc != NULL;
   }
   void *f[3];
   for (int i = 0; i < 3; i++) {
@@ -128,11 +143,11 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
   if (!linker || strcmp(linker, "native") != 0 || f->n_instr == 0) return true;
   /* count the candidates and the memory their dtypes need */
   size_t words = 0;
-  int n = 0;
+  int n = 0, total = 0;
   tgi_kspec k;
   int64_t ew[TGI_CSTEP_WORDS], eout[1];
   for (int i = 0; i < f->n_instr; i++)
-    if (describe(&f->code[i], &k, ew, eout)) {
+    if (worth(&f->code[i], &k, ew, eout, &total)) {
       n++;
       words += (size_t)(2 * k.n_in + k.n_steps) + TGI_CSTEP_WORDS + 1;
     }
@@ -144,9 +159,10 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
       !(b->mem = tgi_malloc(sizeof(int64_t) * words)))
     goto nomem;
   int64_t *mem = b->mem;
-  tgi_cg_emit_prelude(&src);
+  int opt = total <= CG_O3_STEPS ? 3 : 1;
+  total = 0;
   for (int i = 0; i < f->n_instr; i++) {
-    if (!describe(&f->code[i], &k, ew, eout)) continue;
+    if (!worth(&f->code[i], &k, ew, eout, &total)) continue;
     tgi_kctx *c = &b->ctx[b->n];
     c->k = k;
     if (c->k.step == ew) { /* a plain Elemwise: keep its one-step program */
@@ -164,9 +180,15 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
     tgi_cg_emit_kernel(&src, &c->k, i);
     b->n++;
   }
+  /* the prelude depends on what the kernels use, so it is written after them */
+  tgi_sbuf all = {NULL, 0, 0, src.bad};
+  if (!src.bad) tgi_cg_emit_prelude(&all, src.s, src.n);
+  if (!src.bad && !all.bad) tgi_sb_printf(&all, "%.*s", (int)src.n, src.s);
+  tgi_free(src.s);
+  src = all;
   if (src.bad) goto nomem;
   tgi_err e = {TG_OK, ""};
-  b->lib = tgi_native_load(src.s, src.n, &e);
+  b->lib = tgi_native_load_opt(src.s, src.n, opt, &e);
   tgi_free(src.s);
   src.s = NULL;
   if (!b->lib) {

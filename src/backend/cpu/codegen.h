@@ -31,7 +31,6 @@ typedef struct tgi_kspec {
 } tgi_kspec;
 
 typedef void (*tgi_kc_fn)(int64_t n, char *const *p);
-typedef void (*tgi_ks_fn)(int64_t n, char *const *p, const int64_t *s);
 typedef void (*tgi_rc_fn)(int64_t n, char *const *p, void *acc);
 typedef void (*tgi_rs_fn)(int64_t n, char *const *p, const int64_t *s, void *acc);
 
@@ -40,8 +39,7 @@ typedef struct tgi_kctx {
   tgi_kspec k;
   int id;                   /* the instruction index: names k<id>_* in the source */
   tgi_native_lib *lib;      /* a reference, released with the function */
-  tgi_kc_fn fc;             /* elementwise, all operands contiguous */
-  tgi_ks_fn fs;             /* elementwise, one strided run */
+  tgi_kc_fn fc;             /* elementwise over dense operands (strided ones are tiled) */
   tgi_rc_fn rc;             /* reduce a contiguous run into *acc */
   tgi_rs_fn rs;             /* reduce a strided run into *acc */
   tgi_rs_fn rk;             /* a strided run into the consecutive accumulators acc[0..n) */
@@ -56,10 +54,11 @@ typedef struct tgi_sbuf {
 void tgi_sb_printf(tgi_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tgi_sb_puts(tgi_sbuf *b, const char *s);
 
-/* The code shared by every kernel of a translation unit (includes, vmath, scalar helpers,
-   the tgk_init entry point that hands over the library's special functions). */
-void tgi_cg_emit_prelude(tgi_sbuf *b);
-/* The functions of one kernel, named k<id>_c/_s (elementwise) or k<id>_rc/_rs/_rk. */
+/* The code shared by the kernels body[0, blen) of a translation unit (includes, the parts
+   of tg_vmath.h they use, scalar helpers, the tgk_init entry point that hands over the
+   library's special functions); it goes before them. */
+void tgi_cg_emit_prelude(tgi_sbuf *b, const char *body, size_t blen);
+/* The functions of one kernel, named k<id>_c (elementwise) or k<id>_rc/_rs/_rk. */
 void tgi_cg_emit_kernel(tgi_sbuf *b, const tgi_kspec *k, int id);
 
 /* The wrapper run by the VM in place of the op's perform (ctx is a tgi_kctx). */

@@ -5,16 +5,17 @@
    rounded on store to the step's output dtype. float32 steps compute in float: + - * /
    and sqrt are correctly rounded either way, so they match the reference bit for bit;
    exp, log, tanh, sigmoid... call tg_vmath.h's float versions, which vectorise and stay
-   within 4 ulp. float64 steps call its double versions (same contract). Everything else
-   uses the expression text of scalar_ops.def.
+   within 4 ulp. float64 steps, and everything else, use the expression text of
+   scalar_ops.def (libm), so they match the reference exactly.
 
-   Per kernel, two loops over the same body: a contiguous one (`restrict` pointers indexed
-   by i, one-element inputs read in place), which the compiler vectorises, and a strided
-   one (byte strides, no restrict, so in-place operands behave as a sequential loop).
-   Reductions get the same two plus a "kept" loop, with eight accumulators per run so a
-   sum keeps eight additions in flight. Identifiers are k<n>_*, r<n>, x<n>: never a
+   An elementwise kernel is ONE loop (`restrict` pointers indexed by i, one-element inputs
+   read in place), which the compiler vectorises; strided and broadcast operands reach it
+   through dense tiles (codegen_run.c), so the body is compiled once, not twice.
+   Reductions get a contiguous loop, a strided one (byte strides) and a "kept" loop, with
+   eight accumulators per run so a sum keeps eight additions in flight. Identifiers are k<n>_*, r<n>, x<n>: never a
    user's name, so no name can reach the source. */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -109,8 +110,6 @@ static const char prelude_helpers[] =
     "static inline double tgs_sign(double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : a == 0 ? 0.0 : a; }\n"
     "static inline double tgs_fmin(double a, double b) { return isnan(a) ? a : (a <= b ? a : b); }\n"
     "static inline double tgs_fmax(double a, double b) { return isnan(a) ? a : (a >= b ? a : b); }\n"
-    "static inline double tgs_sigmoid(double x) { return tgv_sigmoid(x); }\n"
-    "static inline double tgs_softplus(double x) { return tgv_softplus(x); }\n"
     "static inline double tgs_round_even(double x) {\n"
     "  double r = round(x);\n  if (fabs(x - trunc(x)) == 0.5) r = 2.0 * round(x / 2.0);\n"
     "  return r;\n}\n"
@@ -124,12 +123,178 @@ static const char prelude_helpers[] =
     "  tgs_erfcx = f[0], tgs_psi = f[1], tgs_trigamma = f[2], tgs_gammaln = f[3];\n"
     "  tgs_polygamma = (double (*)(double, double))(void (*)(void))f[4];\n}\n";
 
-void tgi_cg_emit_prelude(tgi_sbuf *b) {
+/* ---- only the parts of tg_vmath.h that a translation unit uses ----
+
+   Parsing and type-checking all of tg_vmath.h costs the C compiler more than a short
+   kernel does, so the prelude carries only the definitions the kernels reach. The header
+   is cut, line by line, into top-level units: a unit starts at a line that begins (column
+   0, outside a comment) with TGV_INLINE, static, typedef or #define and runs to the next
+   start; it defines one name (the function, array or macro, or for a typedef the name
+   before its last ';'). Any other line at column 0 that begins a construct (#if, #include,
+   #endif, an unknown declaration...) starts a unit that is always kept. A unit is kept
+   when a kept unit or the kernels mention its name (names are those starting tgv/TGV),
+   and kept units are written in the header's order. Comments at column 0 go with the
+   unit before them. Should the header ever hold more units than fit, all of it is used. */
+
+enum { VM_MAX_UNITS = 512 };
+
+typedef struct vm_unit {
+  size_t start, end;   /* byte range in tgi_vmath_src */
+  size_t nstart, nlen; /* its name ("" for an always-kept unit) */
+  bool keep, scanned;
+} vm_unit;
+
+static bool id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool starts(const char *s, const char *w) {
+  size_t n = strlen(w);
+  return strncmp(s, w, n) == 0 && !id_char(s[n]);
+}
+
+/* The name a unit defines, found in [s, e). */
+static void unit_name(const char *src, vm_unit *u) {
+  const char *s = src + u->start, *e = src + u->end, *p, *best = NULL;
+  size_t len = 0;
+  if (*s == '#') { /* #define NAME */
+    p = s + 1;
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    p += 6; /* "define" */
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    best = p;
+    while (p < e && id_char(*p)) p++, len++;
+  } else if (starts(s, "typedef")) { /* the identifier before the last ';' */
+    p = e;
+    while (p > s && p[-1] != ';') p--;
+    if (p > s) p--;
+    while (p > s && !id_char(p[-1])) p--;
+    const char *q = p;
+    while (q > s && id_char(q[-1])) q--;
+    best = q, len = (size_t)(p - q);
+  } else { /* the identifier before the first '(' , '[' or '=' */
+    for (p = s; p < e && *p != '(' && *p != '[' && *p != '='; p++) {}
+    while (p > s && (p[-1] == ' ' || p[-1] == '\t')) p--;
+    const char *q = p;
+    while (q > s && id_char(q[-1])) q--;
+    best = q, len = (size_t)(p - q);
+  }
+  u->nstart = best ? (size_t)(best - src) : 0;
+  u->nlen = len;
+}
+
+/* Cut the header into units; -1 when there are too many. */
+static int vm_split(const char *src, vm_unit *u) {
+  int n = 0;
+  bool in_comment = false;
+  for (size_t i = 0; src[i];) {
+    size_t eol = i;
+    while (src[eol] && src[eol] != '\n') eol++;
+    const char *l = src + i;
+    bool named = !in_comment && (starts(l, "TGV_INLINE") || starts(l, "static") ||
+                                 starts(l, "typedef") || (l[0] == '#' && starts(l + 1, "define")));
+    bool always = !in_comment && !named && l[0] != '}' && l[0] != ' ' && l[0] != '\t' &&
+                  l[0] != '\n' && l[0] != '\0' && !(l[0] == '/' && l[1] == '*');
+    if (named || always || n == 0) {
+      if (n == VM_MAX_UNITS) return -1;
+      if (n > 0) u[n - 1].end = i;
+      u[n] = (vm_unit){.start = i, .keep = always || n == 0};
+      n++;
+    }
+    /* comment state at the end of the line (no strings or char literals in the header
+       hold comment marks) */
+    for (size_t j = i; j < eol; j++) {
+      if (!in_comment && src[j] == '/' && src[j + 1] == '*') in_comment = true, j++;
+      else if (in_comment && src[j] == '*' && src[j + 1] == '/') in_comment = false, j++;
+      else if (!in_comment && src[j] == '/' && src[j + 1] == '/') break;
+    }
+    i = src[eol] ? eol + 1 : eol;
+  }
+  if (n > 0) u[n - 1].end = strlen(src);
+  for (int k = 0; k < n; k++)
+    if (!u[k].keep) unit_name(src, &u[k]);
+  return n;
+}
+
+/* Mark the units named by identifiers starting tgv/TGV in text[0, len), comments aside
+   (the header's comments name functions that need not be there). */
+static void vm_mark(const char *src, vm_unit *u, int n, const char *text, size_t len) {
+  for (size_t i = 0; i < len;) {
+    if (text[i] == '/' && i + 1 < len && text[i + 1] == '*') {
+      i += 2;
+      while (i + 1 < len && !(text[i] == '*' && text[i + 1] == '/')) i++;
+      i += 2;
+      continue;
+    }
+    if (text[i] == '/' && i + 1 < len && text[i + 1] == '/') {
+      while (i < len && text[i] != '\n') i++;
+      continue;
+    }
+    if (!id_char(text[i])) {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < len && id_char(text[j])) j++;
+    if (j - i >= 3 && (strncmp(text + i, "tgv", 3) == 0 || strncmp(text + i, "TGV", 3) == 0) &&
+        (i == 0 || !id_char(text[i - 1])))
+      for (int k = 0; k < n; k++)
+        if (u[k].nlen == j - i && memcmp(src + u[k].nstart, text + i, j - i) == 0) u[k].keep = true;
+    i = j;
+  }
+}
+
+/* Whether text[0, len) contains the identifier w. */
+static bool mentions(const char *text, size_t len, const char *w) {
+  size_t n = strlen(w);
+  for (size_t i = 0; i + n <= len; i++)
+    if (text[i] == w[0] && memcmp(text + i, w, n) == 0 && (i == 0 || !id_char(text[i - 1])) &&
+        (i + n == len || !id_char(text[i + n])))
+      return true;
+  return false;
+}
+
+/* The units of tg_vmath.h that body[0, len) and the text extra reach, in order. */
+static void emit_vmath(tgi_sbuf *b, const char *body, size_t blen, const char *extra) {
+  static vm_unit units[VM_MAX_UNITS]; /* the cut, made once; the marks are per call */
+  static int nunits;
+  static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&mu);
+  if (nunits == 0) nunits = vm_split(tgi_vmath_src, units);
+  int n = nunits;
+  vm_unit u[VM_MAX_UNITS];
+  if (n > 0) memcpy(u, units, sizeof(vm_unit) * (size_t)n);
+  pthread_mutex_unlock(&mu);
+  if (n <= 0) {
+    tgi_sb_puts(b, tgi_vmath_src);
+    return;
+  }
+  vm_mark(tgi_vmath_src, u, n, body, blen);
+  vm_mark(tgi_vmath_src, u, n, extra, strlen(extra));
+  for (bool more = true; more;) { /* the closure: scan each kept unit once */
+    more = false;
+    for (int k = 0; k < n; k++)
+      if (u[k].keep && !u[k].scanned) {
+        u[k].scanned = more = true;
+        vm_mark(tgi_vmath_src, u, n, tgi_vmath_src + u[k].start, u[k].end - u[k].start);
+      }
+  }
+  for (int k = 0; k < n; k++)
+    if (u[k].keep) tgi_sb_printf(b, "%.*s", (int)(u[k].end - u[k].start), tgi_vmath_src + u[k].start);
+}
+
+void tgi_cg_emit_prelude(tgi_sbuf *b, const char *body, size_t blen) {
   tgi_sb_printf(b, "/* tgraph native kernels, ABI %d (generated) */\n", TGI_NATIVE_ABI);
   tgi_sb_puts(b, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n");
-  tgi_sb_puts(b, tgi_vmath_src);
+  /* scalar_ops.def's sigmoid and softplus call these helpers, which call vmath */
+  bool sig = mentions(body, blen, "tgs_sigmoid"), sp = mentions(body, blen, "tgs_softplus");
+  char extra[32];
+  snprintf(extra, sizeof extra, "%s %s", sig ? "tgv_sigmoid" : "", sp ? "tgv_softplus" : "");
+  emit_vmath(b, body, blen, extra);
   tgi_sb_puts(b, "\n");
   tgi_sb_puts(b, prelude_helpers);
+  if (sig) tgi_sb_puts(b, "static inline double tgs_sigmoid(double x) { return tgv_sigmoid(x); }\n");
+  if (sp) tgi_sb_puts(b, "static inline double tgs_softplus(double x) { return tgv_softplus(x); }\n");
 }
 
 /* ---- one kernel ---- */
@@ -239,7 +404,10 @@ static void emit_step(tgi_sbuf *b, const tgi_kspec *k, int s) {
   }
   if (!fdom) tgi_sb_printf(b, "const int cdt = %d; (void)cdt; ", (int)cdt);
   char e[160];
-  const char *vm = fdom ? vmath_name(code) : NULL;
+  /* float64 transcendentals call libm (scalar_ops.def's expressions), as the reference
+     does, so float64 results are the reference's bit for bit (tg_vmath.h's double versions
+     are within 4 ulp, not libm's last bit); float32 keeps the vectorised versions */
+  const char *vm = cdt == TG_FLOAT32 ? vmath_name(code) : NULL;
   if (vm) {
     snprintf(e, sizeof e, "%s%s(a%s)", vm, cdt == TG_FLOAT32 ? "f" : "", nargs > 1 ? ", b" : "");
   } else if (cdt == TG_FLOAT32 && code == TGS_reciprocal) {
@@ -288,15 +456,6 @@ static void emit_elemwise(tgi_sbuf *b, const tgi_kspec *k, int id) {
   tgi_sb_puts(b, "  for (int64_t i = 0; i < n; i++) {\n");
   emit_body(b, k, 'c', "i");
   for (int o = 0; o < k->n_out; o++) tgi_sb_printf(b, "y%d[i] = r%d;\n", o, (int)k->out_reg[o]);
-  tgi_sb_puts(b, "  }\n}\n");
-  tgi_sb_printf(b, "void k%d_s(int64_t n, char *const *p, const int64_t *s) {\n", id);
-  tgi_sb_puts(b, "  for (int64_t i = 0; i < n; i++) {\n");
-  emit_body(b, k, 's', "i");
-  for (int o = 0; o < k->n_out; o++) {
-    int q = k->n_in + o;
-    tgi_sb_printf(b, "*(%s *)(p[%d] + i * s[%d]) = r%d;\n", ctype(k->reg_dt[k->out_reg[o]]), q, q,
-                  (int)k->out_reg[o]);
-  }
   tgi_sb_puts(b, "  }\n}\n");
 }
 

@@ -6,8 +6,9 @@
      the flat kernel over [0, size), split over the thread pool in chunks of at least
      TGK_MIN_CHUNK elements;
    - strided: per-operand byte strides (0 where broadcast), dims merged where every operand
-     allows, and the flat index range split over the pool the same way, each chunk walking
-     its runs along the innermost dim.
+     allows, and the flat index range split over the pool the same way, each chunk going
+     through the same contiguous kernel tile by tile (operands that are not dense along
+     the tile are gathered into, or scattered from, a tile buffer on the stack).
    Reductions accumulate in double for floats and means (more accurate than numpy's float32
    pairwise sum and never worse than a sequential double sum) and in int64 otherwise
    (wrapping). When the reduced dims are the trailing ones of contiguous operands, each row
@@ -51,6 +52,7 @@ typedef struct {
   int nop;
   char **base;
   const int64_t *isz;   /* contiguous: per operand item size, 0 for one-element inputs */
+  const int64_t *esz;   /* per operand item size */
   int m;                /* strided: merged dims */
   const int64_t *dims;  /* m lengths */
   const int64_t *st;    /* nop * m byte strides, operand-major */
@@ -66,24 +68,97 @@ static void elem_contig_chunk(void *ctx, int64_t i) {
   t->c->fc(e - b, p);
 }
 
-/* Elements [b, e) of the merged index space, run by run. */
-static void elem_strided_range(const elem_task *t, int64_t b, int64_t e) {
+/* Copy len elements of operand j, starting at the merged index idx, between the array
+   (walked in C order over the merged dims) and the dense tile buf: gather when !out,
+   scatter when out. */
+static void copy_tile(const elem_task *t, int j, const int64_t *idx, int64_t len, char *buf,
+                      bool out) {
   int m = t->m, last = m - 1;
-  int64_t idx[TG_MAX_NDIM], rem = b, s[MAXOP];
-  char *p[MAXOP];
-  for (int d = last; d >= 0; d--) idx[d] = rem % t->dims[d], rem /= t->dims[d];
-  for (int j = 0; j < t->nop; j++) s[j] = t->st[j * m + last];
-  while (b < e) {
-    int64_t len = t->dims[last] - idx[last];
-    if (len > e - b) len = e - b;
-    for (int j = 0; j < t->nop; j++) {
-      p[j] = t->base[j];
-      for (int d = 0; d < m; d++) p[j] += idx[d] * t->st[j * m + d];
+  int64_t id[TG_MAX_NDIM], es = t->esz[j], done = 0;
+  const int64_t *st = t->st + (int64_t)j * m;
+  memcpy(id, idx, sizeof(int64_t) * (size_t)m);
+  while (done < len) {
+    int64_t run = t->dims[last] - id[last];
+    if (run > len - done) run = len - done;
+    char *a = t->base[j], *d = buf + done * es;
+    for (int q = 0; q < m; q++) a += id[q] * st[q];
+    int64_t s = st[last];
+    if (out) {
+      switch (es) {
+        case 8: for (int64_t i = 0; i < run; i++) memcpy(a + i * s, d + 8 * i, 8); break;
+        case 4: for (int64_t i = 0; i < run; i++) memcpy(a + i * s, d + 4 * i, 4); break;
+        case 2: for (int64_t i = 0; i < run; i++) memcpy(a + i * s, d + 2 * i, 2); break;
+        default: for (int64_t i = 0; i < run; i++) memcpy(a + i * s, d + es * i, (size_t)es);
+      }
+    } else {
+      switch (es) {
+        case 8: for (int64_t i = 0; i < run; i++) memcpy(d + 8 * i, a + i * s, 8); break;
+        case 4: for (int64_t i = 0; i < run; i++) memcpy(d + 4 * i, a + i * s, 4); break;
+        case 2: for (int64_t i = 0; i < run; i++) memcpy(d + 2 * i, a + i * s, 2); break;
+        default: for (int64_t i = 0; i < run; i++) memcpy(d + es * i, a + i * s, (size_t)es);
+      }
     }
-    t->c->fs(len, p, s);
+    done += run;
+    id[last] += run;
+    for (int q = last; q > 0 && id[q] == t->dims[q]; q--) id[q] = 0, id[q - 1]++;
+  }
+}
+
+/* Elements [b, e) of the merged index space, tile by tile through the contiguous kernel
+   (the generated code has only that one loop, which halves its compile time). An operand
+   goes to the kernel in place when the tile lies in one run along which it is dense, or
+   when it is a one-element input; otherwise it is gathered into (an output: scattered
+   from) a dense tile buffer. Long runs are never split across tiles, so dense operands
+   are copied only when the layout forces it. Outputs are written after the tile's inputs
+   are read, element by element, so an output that is also an input (in place, the same
+   layout) gives what a sequential loop gives. */
+static void elem_strided_range(const elem_task *t, int64_t b, int64_t e) {
+  enum { TILE_BYTES = 1 << 16, TILE_MAX = 1024 };
+  _Alignas(64) char buf[TILE_BYTES];
+  const tgi_kspec *k = &t->c->k;
+  int m = t->m, last = m - 1, nop = t->nop;
+  int64_t esum = 0;
+  for (int j = 0; j < nop; j++)
+    if (!(j < k->n_in && ((k->scalar >> j) & 1))) esum += t->esz[j];
+  /* room for every copied operand's tile, each rounded up to 64 bytes */
+  int64_t tile = esum ? (TILE_BYTES - 64 * nop) / esum : TILE_MAX;
+  if (tile > TILE_MAX) tile = TILE_MAX;
+  bool long_runs = t->dims[last] >= tile / 4;
+  int64_t idx[TG_MAX_NDIM], rem = b;
+  for (int d = last; d >= 0; d--) idx[d] = rem % t->dims[d], rem /= t->dims[d];
+  char *p[MAXOP];
+  bool copied[MAXOP];
+  while (b < e) {
+    int64_t len = e - b < tile ? e - b : tile, left = t->dims[last] - idx[last];
+    if (long_runs && len > left) len = left;
+    bool one_run = len <= left;
+    char *slot = buf;
+    for (int j = 0; j < nop; j++) {
+      copied[j] = false;
+      if (j < k->n_in && ((k->scalar >> j) & 1)) {
+        p[j] = t->base[j]; /* the kernel reads element 0 */
+        continue;
+      }
+      const int64_t *st = t->st + (int64_t)j * m;
+      if (one_run && st[last] == t->esz[j]) {
+        p[j] = t->base[j];
+        for (int d = 0; d < m; d++) p[j] += idx[d] * st[d];
+        continue;
+      }
+      p[j] = slot, copied[j] = true;
+      slot += (len * t->esz[j] + 63) / 64 * 64; /* aligned for every dtype */
+      if (j < k->n_in) copy_tile(t, j, idx, len, p[j], false);
+    }
+    t->c->fc(len, p);
+    for (int j = k->n_in; j < nop; j++)
+      if (copied[j]) copy_tile(t, j, idx, len, p[j], true);
     b += len;
     idx[last] += len;
-    for (int d = last; d > 0 && idx[d] == t->dims[d]; d--) idx[d] = 0, idx[d - 1]++;
+    /* carry: len may cross runs (short runs) */
+    for (int d = last; d > 0 && idx[d] >= t->dims[d]; d--) {
+      idx[d - 1] += idx[d] / t->dims[d];
+      idx[d] %= t->dims[d];
+    }
   }
 }
 
@@ -138,16 +213,17 @@ static tg_status run_elem(const tgi_kctx *c, const tg_op *op, int n_in, tg_array
   for (int d = 0; d < nd; d++) total *= shape[d];
   if (total > 0) {
     char *base[MAXOP];
-    int64_t isz[MAXOP];
+    int64_t isz[MAXOP], esz[MAXOP];
     bool contig = true;
     for (int j = 0; j < nop; j++) {
       const tg_array *a = j < n_in ? in[j] : res[j - n_in];
       base[j] = a->data;
       bool one = j < n_in && ((k->scalar >> j) & 1);
-      isz[j] = one ? 0 : tg_dtype_size(a->dtype);
+      esz[j] = tg_dtype_size(a->dtype);
+      isz[j] = one ? 0 : esz[j];
       if (!one) contig = contig && a->size == total && is_contig(a);
     }
-    elem_task t = {.c = c, .nop = nop, .base = base, .isz = isz, .total = total};
+    elem_task t = {.c = c, .nop = nop, .base = base, .isz = isz, .esz = esz, .total = total};
     t.nchunks = tgi_pool_chunks(total, TGK_MIN_CHUNK);
     if (contig) {
       run_pool(t.nchunks, elem_contig_chunk, &t);

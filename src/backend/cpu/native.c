@@ -41,7 +41,7 @@ void tgi_native_get_stats(tgi_native_stats *out) {
 
 /* The handle for key, from the cache in dir ("" for none) or compiled now; NULL with err. */
 static void *load_handle(const tgi_cc *cc, const char *dir, const unsigned char key[32],
-                         const char *src, size_t len, tgi_err *err) {
+                         const char *src, size_t len, int opt, tgi_err *err) {
   bool corrupt = false;
   if (dir[0]) {
     char path[TGI_PATH_MAX + 80];
@@ -59,7 +59,7 @@ static void *load_handle(const tgi_cc *cc, const char *dir, const unsigned char 
     corrupt = r == -1;
   }
   char tmp[TGI_PATH_MAX];
-  if (tgi_cc_compile(cc, src, len, tmp, sizeof tmp, err) != TG_OK) return NULL;
+  if (tgi_cc_compile(cc, src, len, opt, tmp, sizeof tmp, err) != TG_OK) return NULL;
   atomic_fetch_add(&n_compiles, 1);
   char so[TGI_PATH_MAX + 8];
   snprintf(so, sizeof so, "%s/k.so", tmp);
@@ -81,6 +81,11 @@ static void *load_handle(const tgi_cc *cc, const char *dir, const unsigned char 
 }
 
 tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err) {
+  return tgi_native_load_opt(src, len, 3, err);
+}
+
+tgi_native_lib *tgi_native_load_opt(const char *src, size_t len, int opt, tgi_err *err) {
+  if (opt < 1 || opt > 3) opt = 3;
   if (!src) {
     tgi_err_set(err, TG_ERR_ARG, "native: the C source is NULL");
     return NULL;
@@ -94,6 +99,11 @@ tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err) {
   tgi_sha256_ctx s;
   tgi_sha256_init(&s);
   tgi_sha256_update(&s, cc->id, sizeof cc->id);
+  if (opt != 3) { /* the level is part of the key (-O3's keys stay as they were) */
+    char lv[8];
+    int lvn = snprintf(lv, sizeof lv, "-O%d", opt);
+    tgi_sha256_update(&s, lv, (size_t)lvn + 1);
+  }
   tgi_sha256_update(&s, src, len);
   tgi_sha256_final(&s, key);
 
@@ -122,7 +132,7 @@ tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err) {
   libs = lib; /* not ready: others wait for this thread */
   pthread_mutex_unlock(&mu);
 
-  void *h = load_handle(cc, dir, key, src, len, err);
+  void *h = load_handle(cc, dir, key, src, len, opt, err);
 
   pthread_mutex_lock(&mu);
   if (h) {

@@ -21,6 +21,9 @@ typedef struct tgi_native_lib tgi_native_lib;
    handle (refcounted). NULL with err set (TG_ERR_NOTIMPL "no C compiler: ..." or
    TG_ERR_RUNTIME with the compiler's first error lines) when it cannot. */
 tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err);
+/* tgi_native_load at optimisation level opt (1..3; tgi_native_load is 3): long sources
+   compile far faster at 1, whose time grows linearly with the source, unlike 3's. */
+tgi_native_lib *tgi_native_load_opt(const char *src, size_t len, int opt, tgi_err *err);
 /* The address of symbol name in lib, or NULL when it has none. */
 void *tgi_native_sym(tgi_native_lib *lib, const char *name);
 /* Drop one reference; the last one unloads the object (NULL is ignored). */

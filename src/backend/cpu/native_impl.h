@@ -10,18 +10,26 @@
 
 #define TGI_PATH_MAX 4096
 
-/* A probed compiler, for one value of the cc setting (or $CC). Never freed: probes are
-   memoised for the life of the process, one per distinct setting. */
+#define TGI_CC_SETTING_MAX 1024 /* longest cc setting */
+#define TGI_CC_WORDS 64          /* most words in it */
+
+/* A probed compiler, for one value of the cc setting (or $CC). Probes are memoised for
+   the life of the process, one per distinct setting, in static storage rather than the
+   library's allocator: they are never freed, and a memo that the allocation-failure
+   sweep saw as a leak (or whose allocation it failed) would make every scenario that
+   compiles look leaky or non-deterministic. */
 typedef struct tgi_cc {
-  struct tgi_cc *next;
-  char *setting;         /* the words as configured ("cc", "gcc-12 -m64") */
-  char **argv;           /* the words, argv[0] resolved to an absolute path; NULL-ended */
+  char setting[TGI_CC_SETTING_MAX];    /* the words as configured ("cc", "gcc-12 -m64") */
+  char words[TGI_CC_SETTING_MAX];      /* the same, cut into words for argv */
+  char *argv[TGI_CC_WORDS + 1];        /* argv[0] is prog, the others point into words */
   int argc;
-  char *line;            /* "cc (/usr/bin/gcc-12): cc (Debian 12.2.0) 12.2.0" */
-  char *real;            /* the program's resolved path */
-  char *version;         /* the first line of its --version */
-  unsigned char id[32];  /* hash of everything but the source that goes into a key */
-  tgi_err err;           /* status != TG_OK: there is no usable compiler; why */
+  bool gcc;                            /* gcc: -O3 is spelt as cc.c's gcc_o3 */
+  char prog[TGI_PATH_MAX];             /* the program as found along $PATH */
+  char real[TGI_PATH_MAX];             /* its resolved path */
+  char version[512];                   /* the first line of its --version */
+  char line[TGI_CC_SETTING_MAX + TGI_PATH_MAX + 520]; /* "cc (/usr/bin/gcc-12): cc (...) 12.2.0" */
+  unsigned char id[32];                /* hash of everything but the source in a key */
+  tgi_err err;                         /* status != TG_OK: no usable compiler; why */
 } tgi_cc;
 
 /* The compiler for the current setting; memo_dir (may be NULL) holds on-disk memos of
@@ -30,10 +38,11 @@ typedef struct tgi_cc {
 const tgi_cc *tgi_cc_get(const char *memo_dir, tgi_err *err);
 /* Write the on-disk memo of cc's --version into dir if it is not there yet. */
 void tgi_cc_remember(const tgi_cc *cc, const char *dir);
-/* Compile src into a shared object in a fresh private temporary directory, whose path
-   goes into dir (so = dir + "/k.so"). The caller removes it with tgi_cc_cleanup. */
-tg_status tgi_cc_compile(const tgi_cc *cc, const char *src, size_t len, char *dir, size_t n,
-                         tgi_err *err);
+/* Compile src at -O<opt> (1..3) into a shared object in a fresh private temporary
+   directory, whose path goes into dir (so = dir + "/k.so"). The caller removes it with
+   tgi_cc_cleanup. */
+tg_status tgi_cc_compile(const tgi_cc *cc, const char *src, size_t len, int opt, char *dir,
+                         size_t n, tgi_err *err);
 /* Remove a directory made by tgi_cc_compile and the files in it. */
 void tgi_cc_cleanup(const char *dir);
 
@@ -41,17 +50,14 @@ void tgi_cc_cleanup(const char *dir);
    else a private directory of this process (one warning per refused directory). */
 tg_status tgi_cache_dir(char *buf, size_t n, tgi_err *err);
 /* Look up the entry of key in dir: 1 with its path when it is present and intact (its
-   use time is refreshed), 0 when absent, -1 when present but corrupt (path still set);
-   TG_ERR_NOMEM is the only error (-2 with err set). */
+   use time is refreshed), 0 when absent, -1 when present but corrupt (path still set).
+   It allocates nothing, so nothing else can go wrong (err is unused). */
 int tgi_cache_lookup(const char *dir, const unsigned char key[32], char *path, size_t n,
                      tgi_err *err);
 /* Publish the object at so_path as the entry of key in dir (atomically; concurrent
    publishers of one key all succeed), then prune dir if it is over the size limit. */
 tg_status tgi_cache_publish(const char *dir, const unsigned char key[32], const char *so_path,
                             tgi_err *err);
-/* Read a whole file into a tgi_malloc'd buffer; -1 (errno set; ENOMEM for allocation)
-   on failure. */
-int tgi_read_file(const char *path, unsigned char **data, size_t *len, size_t max);
 
 /* Counter updates (native.c). */
 void tgi_native_count_refused(void);
