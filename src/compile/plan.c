@@ -80,7 +80,10 @@ static bool fits(const tg_array *a, tg_dtype dt, int nd, const int64_t *shape) {
 tg_array *tgi_plan_output(const tgi_instr *ins, tg_array *const *slot, const bool *owned,
                           tgi_pool *pool, int *stolen) {
   *stolen = -1;
-  if (ins->ip_kind == TGI_IP_NONE) return NULL;
+  /* nothing to overwrite and nothing pooled: skip the shape work (tiny calls) */
+  if (ins->ip_kind == TGI_IP_NONE ||
+      (ins->ip_mask == 0 && (ins->ip_kind != TGI_IP_ELEMWISE || pool->n == 0)))
+    return NULL;
   const tg_var *o = ins->node->out[0];
   int nd = o->type.ndim;
   int64_t shape[TG_MAX_NDIM];
