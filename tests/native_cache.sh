@@ -1,9 +1,10 @@
 #!/bin/bash
-# native_cache.sh: `tgraph cache info|clear|prune` on a cache directory of hand-made
+# native_cache.sh: `tgraph cache info|clear|prune|build` on a cache directory of hand-made
 # entries (files named <64 hex digits>.so, sizes and use times set here): the counts and
 # sizes info reports, the compiler line (what `cc --version` prints first), pruning to
 # cache_max_mb least recently used first (by use time, not size), clear leaving files that
-# are not the cache's, refusal of a directory others can write, and usage errors.
+# are not the cache's, refusal of a directory others can write, usage errors, and what
+# `cache build` does with logs it cannot use.
 # Entries made by the real compiler are covered by test_native_cache.c.
 # Run by ctest as: bash tests/native_cache.sh SRC_DIR BUILD_DIR
 set -u
@@ -122,12 +123,35 @@ expect_line info2 out '^entries: +0$'
 # ---- usage errors ----
 run no_sub cache
 expect_rc no_sub 2
-expect_line no_sub err 'cache needs a subcommand: info, clear or prune'
+expect_line no_sub err 'cache needs a subcommand: info, clear, prune or build'
 run bad_sub cache bogus
 expect_rc bad_sub 2
 expect_line bad_sub err "unknown cache subcommand 'bogus'"
 run extra cache info now
 expect_rc extra 2
+
+# ---- cache build: usage errors and logs it refuses (batches themselves are covered by
+# test_native_batch.c) ----
+run build_nodir cache build
+expect_rc build_nodir 2
+expect_line build_nodir err 'cache build needs the kernel log directory'
+run build_badj cache build "$tmp" -j 0
+expect_rc build_badj 2
+expect_line build_badj err "cache build: -j needs a number of jobs from 1 to 64 \(got '0'\)"
+run build_extra cache build "$tmp" other
+expect_rc build_extra 2
+expect_line build_extra err "cache build: unexpected argument 'other'"
+L=$tmp/log
+mkdir -m 0777 "$L"
+chmod 0777 "$L"
+run build_unsafe cache build "$L"
+expect_rc build_unsafe 1
+expect_line build_unsafe err "not using the kernel log '$L': it is writable by group or others"
+chmod 0700 "$L"
+printf 'not what its name says' >"$L/$(printf '%064d' 7)-O3.k"
+run build_cut cache build "$L" -j 1
+expect_rc build_cut 0
+expect_line build_cut out "^1 kernels logged in $L: 0 cached already, 0 compiled now in 0 batches .*; 1 unreadable files left alone\$"
 
 echo "native_cache.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -116,7 +116,7 @@ static int tn_compare_tols(tg_graph *g, int ni, tg_var **in, int no, tg_var **ou
   return native;
 }
 
-static int tn_compare(tg_graph *g, int ni, tg_var **in, int no, tg_var **out, tg_array **args,
+__attribute__((unused)) static int tn_compare(tg_graph *g, int ni, tg_var **in, int no, tg_var **out, tg_array **args,
                       int tol, const char *what) {
   return tn_compare_tols(g, ni, in, no, out, args, NULL, tol, &what);
 }

@@ -1,6 +1,7 @@
-/* cmd_cache.c: `tgraph cache info|clear|prune`, the disk cache of the native backend's
-   compiled code (src/backend/cpu/cache.c): where it is and whether it is safe to use, how
-   much it holds, the size limit and the compiler; emptying it; pruning it to the limit.
+/* cmd_cache.c: `tgraph cache info|clear|prune|build`, the disk cache of the native
+   backend's compiled code (src/backend/cpu/cache.c): where it is and whether it is safe to
+   use, how much it holds, the size limit and the compiler; emptying it; pruning it to the
+   limit; compiling a kernel log into it in batches (codegen_batch.c).
    A directory the library would refuse (another owner, writable by others) is reported
    and never cleared or pruned: its files are not ours to delete. */
 #include <inttypes.h>
@@ -8,7 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../backend/cpu/native.h"
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../backend/cpu/codegen.h"
 #include "cli.h"
 
 /* "45.2 KiB" */
@@ -55,6 +60,7 @@ static int cache_info(const char *dir, bool exists) {
     return TGI_CLI_FAIL;
   }
   printf("entries:   %ld\n", u.entries);
+  if (u.aliases) printf("aliases:   %ld (kernels, each naming the entry that holds it)\n", u.aliases);
   printf("size:      %" PRId64 " bytes", u.bytes);
   printf(u.bytes >= 1024 ? " (%s)\n" : "\n", human(u.bytes, h, sizeof h));
   if (u.partial)
@@ -105,12 +111,51 @@ static int cache_remove(const char *dir, bool exists, bool prune) {
   return tgi_cli_finish(TGI_CLI_OK);
 }
 
+/* build DIR [-j N]: compile what the kernel log DIR holds. */
+static int cache_build(int argc, char **argv) {
+  const char *dir = NULL;
+  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
+      char *end;
+      jobs = strtol(argv[++i], &end, 10);
+      if (*end || end == argv[i] || jobs < 1 || jobs > 64)
+        return tgi_cli_usage("cache build: -j needs a number of jobs from 1 to 64 (got '%s')",
+                             argv[i]);
+    } else if (!dir && argv[i][0] != '-') {
+      dir = argv[i];
+    } else {
+      return tgi_cli_usage("cache build: unexpected argument '%s'", argv[i]);
+    }
+  }
+  if (!dir) return tgi_cli_usage("cache build needs the kernel log directory (TGRAPH_KERNEL_LOG)");
+  if (jobs < 1) jobs = 1;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  tgi_cg_build_stats bs;
+  tgi_err err = {0};
+  tg_status st = tgi_cg_build(dir, (int)jobs, &bs, &err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  printf("%ld kernels logged in %s: %ld cached already, %ld compiled now in %ld batches "
+         "(%.1f s, %ld jobs)", bs.kernels, dir, bs.cached, bs.compiled, bs.batches, secs, jobs);
+  if (bs.unreadable) printf("; %ld unreadable files left alone", bs.unreadable);
+  printf("\n");
+  if (st != TG_OK) {
+    tgi_cli_err("%ld batches failed (their kernels compile when needed): %s",
+                bs.failed_batches, err.msg);
+    return TGI_CLI_FAIL;
+  }
+  return tgi_cli_finish(TGI_CLI_OK);
+}
+
 int tgi_cli_cache(int argc, char **argv) {
-  if (argc < 2) return tgi_cli_usage("cache needs a subcommand: info, clear or prune");
-  if (argc > 2) return tgi_cli_usage("cache %s takes no arguments (got '%s')", argv[1], argv[2]);
+  if (argc < 2) return tgi_cli_usage("cache needs a subcommand: info, clear, prune or build");
   const char *sub = argv[1];
+  if (strcmp(sub, "build") == 0) return cache_build(argc, argv);
   if (strcmp(sub, "info") && strcmp(sub, "clear") && strcmp(sub, "prune"))
-    return tgi_cli_usage("unknown cache subcommand '%s' (info, clear or prune)", sub);
+    return tgi_cli_usage("unknown cache subcommand '%s' (info, clear, prune or build)", sub);
+  if (argc > 2) return tgi_cli_usage("cache %s takes no arguments (got '%s')", argv[1], argv[2]);
   char dir[4096];
   bool exists;
   if (!configured(dir, sizeof dir, &exists)) return TGI_CLI_FAIL;

@@ -24,6 +24,8 @@ static const char usage_text[] =
     "  cache info|clear|prune   the native backend's cache of compiled code: where it is,\n"
     "                           what it holds and the compiler; empty it; prune it to\n"
     "                           the cache_max_mb limit, least recently used first\n"
+    "  cache build DIR [-j N]   compile the kernels logged in DIR (a run with\n"
+    "                           TGRAPH_KERNEL_LOG=DIR) into the cache in a few batches\n"
     "  help                     this message\n"
     "\n"
     "Configuration is read from TGRAPH_FLAGS, e.g. TGRAPH_FLAGS='floatX=float32'.\n"

@@ -14,6 +14,9 @@ bool tgi_canon_fits(const tg_var *x, const tg_var *out);
    equal value and dtype, or outputs of equal pure ops applied to the same inputs (one
    level deep, so the check is O(inputs)). */
 bool tgi_canon_same(const tg_var *a, const tg_var *b);
+/* True when the int64 scalar e is known to equal dim d of x at run time (static dims,
+   Shape_i(x, d), or both followed through shape rules to one expression; canon_shape.c). */
+bool tgi_canon_dim_is(tgi_fgraph *fg, tg_var *x, int d, tg_var *e);
 /* True when repl can stand for out: non-NULL, same dtype and rank, compatible static
    shape. Rewrites build a candidate, then keep it only when this holds. */
 bool tgi_canon_ok(const tg_var *repl, const tg_var *out);

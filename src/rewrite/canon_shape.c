@@ -112,6 +112,8 @@ static bool dim_is(tgi_fgraph *fg, tg_var *x, int d, tg_var *e) {
   return tgi_canon_same(norm_dim(fg, e), norm_dim(fg, dims[d]));
 }
 
+bool tgi_canon_dim_is(tgi_fgraph *fg, tg_var *x, int d, tg_var *e) { return dim_is(fg, x, d, e); }
+
 /* Reshape(x, s) -> x when s is x's own shape: every element proved equal to x's dim. */
 static bool local_useless_reshape(tgi_fgraph *fg, tg_node *nd, tg_var **repl) {
   tg_var *x = nd->in[0], *s = nd->in[1], *out = nd->out[0];

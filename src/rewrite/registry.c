@@ -11,11 +11,13 @@ static const struct {
 } tables[] = {
     {tgi_rewrites_basic, &tgi_rewrites_basic_n},
     {tgi_rewrites_stabilize, &tgi_rewrites_stabilize_n},
+    {tgi_rewrites_stabilize_grad, &tgi_rewrites_stabilize_grad_n},
     {tgi_rewrites_specialize, &tgi_rewrites_specialize_n},
     {tgi_rewrites_gemm, &tgi_rewrites_gemm_n},
     {tgi_rewrites_canon_arith, &tgi_rewrites_canon_arith_n},
     {tgi_rewrites_canon_chain, &tgi_rewrites_canon_chain_n},
     {tgi_rewrites_canon_shape, &tgi_rewrites_canon_shape_n},
+    {tgi_rewrites_canon_alloc, &tgi_rewrites_canon_alloc_n},
     {tgi_rewrites_canon_subtensor, &tgi_rewrites_canon_subtensor_n},
     {tgi_rewrites_scan, &tgi_rewrites_scan_n},
     {tgi_rewrites_ifelse, &tgi_rewrites_ifelse_n},

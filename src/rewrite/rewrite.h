@@ -69,6 +69,10 @@ extern const tgi_rewrite tgi_rewrites_canon_chain[]; /* canonicalize: sorted add
 extern const int tgi_rewrites_canon_chain_n;
 extern const tgi_rewrite tgi_rewrites_canon_shape[]; /* canonicalize: shape lifting, useless ops */
 extern const int tgi_rewrites_canon_shape_n;
+extern const tgi_rewrite tgi_rewrites_canon_alloc[]; /* canonicalize: alloc inputs of elemwise */
+extern const int tgi_rewrites_canon_alloc_n;
+extern const tgi_rewrite tgi_rewrites_stabilize_grad[]; /* stabilize: softplus gradient */
+extern const int tgi_rewrites_stabilize_grad_n;
 extern const tgi_rewrite tgi_rewrites_canon_subtensor[]; /* canonicalize: subtensor lifting */
 extern const int tgi_rewrites_canon_subtensor_n;
 extern const tgi_rewrite tgi_rewrites_scan[]; /* scan_save_mem (src/ops/scan_mem.c) */

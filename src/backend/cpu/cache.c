@@ -17,7 +17,17 @@
    write there can make this process run their code. Missing directories are made with
    mode 0700. A directory that fails the check is refused with one warning, and this
    process caches in a private directory of its own, removed at exit. Use time for LRU
-   pruning is the entry's mtime, refreshed on every hit. */
+   pruning is the entry's mtime, refreshed on every hit.
+
+   Aliases: the cache finds code kernel by kernel (codegen.h), and one object holds many
+   kernels: those compiled for one function, or a batch (`tgraph cache build`, see
+   codegen_batch.c). The object is an entry under its own key, and each kernel's key gets
+   a 104-byte alias file <64 hex digits>.ln naming it:
+
+       "TGALIAS1"  the kernel's key  the object's key  SHA-256 of the 72 bytes before
+
+   written and replaced the same way as entries. An alias whose object is gone (pruned)
+   or damaged is a miss, and prune removes the ones that name nothing. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +44,7 @@
 static const char magic[8] = {'T', 'G', 'N', 'A', 'T', 'I', 'V', '1'};
 #define MAX_ENTRY ((size_t)1 << 30) /* a larger file is not one of ours */
 #define PARTIAL_AGE 3600            /* seconds before prune takes a temporary for debris */
+#define TOUCH_AGE 60                /* seconds between refreshes of an entry's use time */
 
 /* ---- where ---- */
 
@@ -197,11 +208,16 @@ static bool stream(int fd, size_t len, tgi_sha256_ctx *h, int out) {
   return true;
 }
 
-static bool entry_path(const char *dir, const unsigned char key[32], char *path, size_t n) {
+static bool named_path(const char *dir, const unsigned char key[32], const char *ext,
+                       char *path, size_t n) {
   char hex[65];
   tgi_hex(key, 32, hex);
-  int w = snprintf(path, n, "%s/%s.so", dir, hex);
+  int w = snprintf(path, n, "%s/%s%s", dir, hex, ext);
   return w > 0 && (size_t)w < n;
+}
+
+static bool entry_path(const char *dir, const unsigned char key[32], char *path, size_t n) {
+  return named_path(dir, key, ".so", path, n);
 }
 
 static void put_u64(unsigned char *p, uint64_t v) {
@@ -214,19 +230,63 @@ static uint64_t get_u64(const unsigned char *p) {
   return v;
 }
 
+/* Read the trailer of the open file fd (size len) into t: true when it names key and len. */
+static bool read_trailer(int fd, size_t len, const unsigned char key[32], unsigned char *t) {
+  return len >= TRAILER + 64 && /* no ELF object is that small */
+         lseek(fd, (off_t)(len - TRAILER), SEEK_SET) >= 0 && read_exact(fd, t, TRAILER) &&
+         memcmp(t, magic, 8) == 0 && get_u64(t + 8) == len - TRAILER &&
+         memcmp(t + 48, key, 32) == 0;
+}
+
 /* Is the open file fd (size len) the intact entry of key? */
 static bool entry_ok(int fd, size_t len, const unsigned char key[32]) {
-  if (len < TRAILER + 64) return false; /* no ELF object is that small */
   unsigned char t[TRAILER], h[32];
-  if (lseek(fd, (off_t)(len - TRAILER), SEEK_SET) < 0 || !read_exact(fd, t, TRAILER))
-    return false;
-  if (memcmp(t, magic, 8) != 0 || get_u64(t + 8) != len - TRAILER) return false;
-  if (memcmp(t + 48, key, 32) != 0) return false;
+  if (!read_trailer(fd, len, key, t)) return false;
   tgi_sha256_ctx s;
   tgi_sha256_init(&s);
   if (lseek(fd, 0, SEEK_SET) != 0 || !stream(fd, len - TRAILER, &s, -1)) return false;
   tgi_sha256_final(&s, h);
   return memcmp(h, t + 16, 32) == 0;
+}
+
+/* Files this process has verified whole, by device, inode, size and change times: a
+   batch entry is looked up once per unit it holds, and hashing it every time would cost
+   more than the units' loads. Any write to a file changes its times, and a replaced entry
+   is a new inode, so a file that still matches is the one that was hashed; its trailer
+   is still checked every time. */
+enum { NVERIFIED = 64 };
+typedef struct seen {
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec m, c;
+} seen;
+static pthread_mutex_t ver_mu = PTHREAD_MUTEX_INITIALIZER;
+static seen verified[NVERIFIED];
+static int nverified, ver_next;
+
+static bool same_time(struct timespec a, struct timespec b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool seen_whole(const struct stat *st) {
+  bool hit = false;
+  pthread_mutex_lock(&ver_mu);
+  for (int i = 0; i < nverified && !hit; i++)
+    hit = verified[i].dev == st->st_dev && verified[i].ino == st->st_ino &&
+          verified[i].size == st->st_size && same_time(verified[i].m, st->st_mtim) &&
+          same_time(verified[i].c, st->st_ctim);
+  pthread_mutex_unlock(&ver_mu);
+  return hit;
+}
+
+static void remember_whole(const struct stat *st) {
+  pthread_mutex_lock(&ver_mu);
+  int i = 0;
+  while (i < nverified && !(verified[i].dev == st->st_dev && verified[i].ino == st->st_ino)) i++;
+  if (i == nverified) i = nverified < NVERIFIED ? nverified++ : ver_next++ % NVERIFIED;
+  verified[i] = (seen){st->st_dev, st->st_ino, st->st_size, st->st_mtim, st->st_ctim};
+  pthread_mutex_unlock(&ver_mu);
 }
 
 int tgi_cache_lookup(const char *dir, const unsigned char key[32], char *path, size_t n,
@@ -236,12 +296,20 @@ int tgi_cache_lookup(const char *dir, const unsigned char key[32], char *path, s
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT ? 0 : -1; /* unreadable: replace it */
   struct stat st;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= MAX_ENTRY &&
-            entry_ok(fd, (size_t)st.st_size, key);
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= MAX_ENTRY;
+  if (ok) {
+    unsigned char t[TRAILER];
+    ok = seen_whole(&st) ? read_trailer(fd, (size_t)st.st_size, key, t)
+                         : entry_ok(fd, (size_t)st.st_size, key);
+  }
+  if (ok) {
+    /* Used now: last in line for pruning. At most once a minute, so that processes
+       sharing an entry do not keep changing its times under each other's memo. */
+    if (time(NULL) - st.st_mtim.tv_sec > TOUCH_AGE) futimens(fd, NULL), fstat(fd, &st);
+    remember_whole(&st);
+  }
   close(fd);
-  if (!ok) return -1;
-  utimensat(AT_FDCWD, path, NULL, 0); /* used now: last in line for pruning */
-  return 1;
+  return ok ? 1 : -1;
 }
 
 static _Atomic long publish_seq;
@@ -306,6 +374,59 @@ tg_status tgi_cache_publish(const char *dir, const unsigned char key[32], const 
   return TG_OK;
 }
 
+/* ---- aliases ---- */
+
+static const char alias_magic[8] = {'T', 'G', 'A', 'L', 'I', 'A', 'S', '1'};
+enum { ALIAS_LEN = 104 };
+
+int tgi_cache_lookup_alias(const char *dir, const unsigned char key[32], char *path, size_t n,
+                           unsigned char target[32]) {
+  char lp[TGI_PATH_MAX + 80];
+  if (!named_path(dir, key, ".ln", lp, sizeof lp)) return 0;
+  int fd = open(lp, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char a[ALIAS_LEN + 1], h[32];
+  ssize_t r = read(fd, a, sizeof a); /* one more than an alias: a longer file is not one */
+  close(fd);
+  if (r != ALIAS_LEN || memcmp(a, alias_magic, 8) != 0 || memcmp(a + 8, key, 32) != 0) return 0;
+  tgi_sha256(a, 72, h);
+  if (memcmp(h, a + 72, 32) != 0) return 0;
+  tgi_err ignore = {0};
+  memcpy(target, a + 40, 32);
+  return tgi_cache_lookup(dir, a + 40, path, n, &ignore) == 1;
+}
+
+tg_status tgi_cache_alias(const char *dir, const unsigned char key[32],
+                          const unsigned char target[32], tgi_err *err) {
+  unsigned char a[ALIAS_LEN];
+  memcpy(a, alias_magic, 8);
+  memcpy(a + 8, key, 32);
+  memcpy(a + 40, target, 32);
+  tgi_sha256(a, 72, a + 72);
+  char hex[17], tmp[TGI_PATH_MAX + 128], final[TGI_PATH_MAX + 80];
+  tgi_hex(key, 8, hex);
+  snprintf(tmp, sizeof tmp, "%s/tmp-%s-%ld-%ld.part", dir, hex, (long)getpid(),
+           atomic_fetch_add(&publish_seq, 1));
+  named_path(dir, key, ".ln", final, sizeof final);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  int e = errno;
+  for (size_t k = 0; ok && k < ALIAS_LEN;) {
+    ssize_t w = write(fd, a + k, ALIAS_LEN - k);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) k += (size_t)w;
+    else e = errno;
+  }
+  if (fd >= 0 && close(fd) != 0 && ok) ok = false, e = errno;
+  if (ok && rename(tmp, final) != 0) ok = false, e = errno;
+  if (!ok) {
+    if (fd >= 0) unlink(tmp);
+    return tgi_err_set(err, TG_ERR_IO, "native: cannot publish %s: %s", final, strerror(e));
+  }
+  return TG_OK;
+}
+
 /* ---- management: info, clear, prune ---- */
 
 int64_t tgi_native_cache_limit(void) {
@@ -318,7 +439,7 @@ int64_t tgi_native_cache_limit(void) {
   return (int64_t)mb << 20;
 }
 
-enum { K_OTHER, K_ENTRY, K_PARTIAL, K_MEMO };
+enum { K_OTHER, K_ENTRY, K_PARTIAL, K_MEMO, K_ALIAS };
 
 static bool all_hex(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -330,6 +451,7 @@ static bool all_hex(const char *s, size_t n) {
 static int kind_of(const char *nm) {
   size_t n = strlen(nm);
   if (n == 67 && all_hex(nm, 64) && strcmp(nm + 64, ".so") == 0) return K_ENTRY;
+  if (n == 67 && all_hex(nm, 64) && strcmp(nm + 64, ".ln") == 0) return K_ALIAS;
   if (n > 9 && (strncmp(nm, "tmp-", 4) == 0 || strncmp(nm, "cc-", 3) == 0) &&
       strcmp(nm + n - 5, ".part") == 0)
     return K_PARTIAL;
@@ -352,8 +474,23 @@ static int cmp_used(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
+/* Whether the alias file nm in dfd names an entry that is still there. */
+static bool alias_live(int dfd, const char *nm) {
+  int fd = openat(dfd, nm, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  unsigned char a[ALIAS_LEN];
+  bool ok = read(fd, a, sizeof a) == ALIAS_LEN;
+  close(fd);
+  char hex[65], so[72];
+  tgi_hex(a + 40, 32, hex);
+  snprintf(so, sizeof so, "%s.so", hex);
+  struct stat sb;
+  return ok && fstatat(dfd, so, &sb, 0) == 0;
+}
+
 /* Walk dir. mode 0: count; 1: clear; 2: collect entries into *items (for prune) and
-   remove old partial files. Counts (or removals) go to u. */
+   remove old partial files; 3: remove aliases whose batch entry is gone. Counts (or
+   removals) go to u. */
 static tg_status walk(const char *dir, int mode, tgi_native_usage *u, item **items,
                       long *nitems, tgi_err *err) {
   memset(u, 0, sizeof *u);
@@ -375,10 +512,12 @@ static tg_status walk(const char *dir, int mode, tgi_native_usage *u, item **ite
         !S_ISREG(sb.st_mode))
       continue;
     bool old = now - sb.st_mtim.tv_sec > PARTIAL_AGE;
-    bool rm = mode == 1 || (mode == 2 && kind == K_PARTIAL && old);
+    bool rm = mode == 1 || (mode == 2 && kind == K_PARTIAL && old) ||
+              (mode == 3 && kind == K_ALIAS && !alias_live(dfd, de->d_name));
     if (rm && unlinkat(dfd, de->d_name, 0) != 0) continue;
     if (mode == 0 || rm) {
       if (kind == K_ENTRY) u->entries++, u->bytes += sb.st_size;
+      if (kind == K_ALIAS) u->aliases++;
       if (kind == K_PARTIAL) u->partial++, u->partial_bytes += sb.st_size;
     }
     if (mode == 2 && kind == K_ENTRY) {
@@ -427,5 +566,8 @@ tg_status tgi_native_cache_prune(const char *dir, int64_t limit, tgi_native_usag
     }
   }
   tgi_free(items);
+  tgi_native_usage gone;
+  if (st == TG_OK) st = walk(dir, 3, &gone, NULL, NULL, err); /* aliases of pruned batches */
+  removed->aliases += gone.aliases;
   return st;
 }

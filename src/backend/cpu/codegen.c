@@ -2,8 +2,10 @@
    tg_function_new). It picks the instructions that get generated code (Composite,
    FusedReduce of sum/prod/mean/max/min/all/any, plain Elemwise), writes ONE C translation
    unit for the whole function (a shared prelude, then the kernels of instruction n named
-   k<n>_*), loads it through tgi_native_load (compiled once, cached on disk by the hash of
-   the source) and points each instruction at tgi_cg_run with its kernel context. The
+   t<P>_k<n>_*, see codegen.h), loads it through tgi_native_load (compiled once, cached on
+   disk by the hash of the source) and points each instruction at tgi_cg_run with its
+   kernel context. With the reference linker and TGRAPH_KERNEL_LOG set it only logs the
+   kernels for `tgraph cache build` (codegen_batch.c). The
    contexts and the loaded library are owned by the function's private graph, so freeing
    the function unloads the code.
 
@@ -34,7 +36,6 @@ enum { CG_O3_STEPS = 300, CG_MAX_STEPS = 1500, CG_MAX_TOTAL = 3000 };
 
 /* Everything one function's kernels own, released with its graph. */
 typedef struct bundle {
-  tgi_native_lib *lib;
   int n;
   tgi_kctx *ctx;       /* n contexts */
   void *mem;           /* one block: dtypes, step words of plain Elemwise ops */
@@ -42,7 +43,7 @@ typedef struct bundle {
 
 static void bundle_release(void *p) {
   bundle *b = p;
-  tgi_native_unref(b->lib);
+  for (int i = 0; b->ctx && i < b->n; i++) tgi_native_unref(b->ctx[i].lib);
   tgi_free(b->ctx);
   tgi_free(b->mem);
   tgi_free(b);
@@ -119,18 +120,28 @@ static void fill_types(tgi_kspec *k, const tg_node *nd, tg_dtype *in_dt, tg_dtyp
   }
 }
 
-static bool resolve(bundle *b, tgi_kctx *c) {
-  char name[32];
+/* The entry points of c's kernel in its object, and the object's special functions. */
+static bool resolve(tgi_kctx *c) {
+  /* polygamma takes two doubles: passed as void (*)(void) (no -Wcast-function-type), the
+     kernel casts it back to its true type before calling it */
+  static double (*const special[5])(double) = {
+      tgs_erfcx, tgs_psi, tgs_trigamma, tgs_gammaln,
+      (double (*)(double))(void (*)(void))tgs_polygamma};
+  void (*init)(double (*const *)(double));
+  *(void **)&init = tgi_native_sym(c->lib, "tgk_init");
+  if (!init) return false;
+  init(special); /* once per object would do; it only stores pointers */
+  char name[48];
   const char *sfx[3] = {"rc", "rs", "rk"};
   if (!c->k.reduce) {
-    snprintf(name, sizeof name, "k%d_c", c->id);
-    *(void **)&c->fc = tgi_native_sym(b->lib, name);
+    snprintf(name, sizeof name, "t%s_c", c->pfx);
+    *(void **)&c->fc = tgi_native_sym(c->lib, name);
     return c->fc != NULL;
   }
   void *f[3];
   for (int i = 0; i < 3; i++) {
-    snprintf(name, sizeof name, "k%d_%s", c->id, sfx[i]);
-    f[i] = tgi_native_sym(b->lib, name);
+    snprintf(name, sizeof name, "t%s_%s", c->pfx, sfx[i]);
+    f[i] = tgi_native_sym(c->lib, name);
   }
   *(void **)&c->rc = f[0];
   *(void **)&c->rs = f[1];
@@ -140,7 +151,9 @@ static bool resolve(bundle *b, tgi_kctx *c) {
 
 bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
   const char *linker = opts && opts->linker[0] ? opts->linker : tg_config_get("linker");
-  if (!linker || strcmp(linker, "native") != 0 || f->n_instr == 0) return true;
+  bool native = linker && strcmp(linker, "native") == 0;
+  const char *log = native ? NULL : tgi_cg_log_dir(); /* the reference linker may log */
+  if ((!native && !log) || f->n_instr == 0) return true;
   /* count the candidates and the memory their dtypes need */
   size_t words = 0;
   int n = 0, total = 0;
@@ -153,9 +166,12 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
     }
   if (n == 0) return true;
   bundle *b = tgi_calloc(1, sizeof *b);
-  tgi_sbuf src = {NULL, 0, 0, false};
+  tgi_sbuf src = {NULL, 0, 0, false}, named = src, all = src;
+  /* per kernel: its body's offset and length in src; a missing body's pointer and length */
+  size_t *off = tgi_malloc(sizeof(size_t) * 3 * (size_t)n), *len = off ? off + n : NULL;
+  const char **miss = tgi_malloc(sizeof(char *) * (size_t)n);
   /* n + 1: the loop below lets describe() fill ctx[b->n] before it rejects an instruction */
-  if (!b || !(b->ctx = tgi_calloc((size_t)n + 1, sizeof *b->ctx)) ||
+  if (!b || !off || !miss || !(b->ctx = tgi_calloc((size_t)n + 1, sizeof *b->ctx)) ||
       !(b->mem = tgi_malloc(sizeof(int64_t) * words)))
     goto nomem;
   int64_t *mem = b->mem;
@@ -176,42 +192,58 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
     mem += 2 * c->k.n_in + c->k.n_steps;
     fill_types(&c->k, f->code[i].node, in_dt, reg_dt);
     c->id = i;
-    tgi_sb_printf(&src, "\n/* instruction %d */\n", i);
-    tgi_cg_emit_kernel(&src, &c->k, i);
+    off[b->n] = src.n;
+    tgi_cg_emit_kernel(&src, &c->k);
+    len[b->n] = src.n - off[b->n];
     b->n++;
   }
-  /* the prelude depends on what the kernels use, so it is written after them */
-  tgi_sbuf all = {NULL, 0, 0, src.bad};
-  if (!src.bad) tgi_cg_emit_prelude(&all, src.s, src.n);
-  if (!src.bad && !all.bad) tgi_sb_printf(&all, "%.*s", (int)src.n, src.s);
-  tgi_free(src.s);
-  src = all;
   if (src.bad) goto nomem;
-  tgi_err e = {TG_OK, ""};
-  b->lib = tgi_native_load_opt(src.s, src.n, opt, &e);
-  tgi_free(src.s);
-  src.s = NULL;
-  if (!b->lib) {
-    if (e.status == TG_ERR_NOMEM) goto nomem;
-    warn_once(e.msg);
-    bundle_release(b);
-    return true;
+  for (int i = 0; i < b->n; i++) tgi_cg_prefix(src.s + off[i], len[i], b->ctx[i].pfx);
+  if (!native) { /* logging for a batch: the reference kernels run */
+    for (int i = 0; i < b->n; i++) tgi_cg_log(log, src.s + off[i], len[i], opt);
+    goto done;
   }
-  void (*init)(double (*const *)(double));
-  *(void **)&init = tgi_native_sym(b->lib, "tgk_init");
-  bool ok = init != NULL;
-  for (int i = 0; ok && i < b->n; i++) ok = resolve(b, &b->ctx[i]);
+  /* kernels compiled before (for another function, or in a batch), then one unit for
+     the others, each once */
+  size_t *mlen = len + n;
+  int m = 0;
+  for (int i = 0; i < b->n; i++) {
+    tgi_kctx *c = &b->ctx[i];
+    tgi_err fe = {TG_OK, ""};
+    if ((c->lib = tgi_native_find(src.s + off[i], len[i], opt, &fe)) != NULL) continue;
+    if (fe.status == TG_ERR_NOMEM) goto nomem;
+    bool dup = false;
+    for (int j = 0; j < i && !dup; j++) dup = !b->ctx[j].lib && !strcmp(b->ctx[j].pfx, c->pfx);
+    if (dup) continue;
+    tgi_cg_emit_named(&named, src.s + off[i], len[i], c->pfx);
+    miss[m] = src.s + off[i], mlen[m++] = len[i];
+  }
+  if (m > 0) {
+    /* the prelude depends on what the kernels use, so it is written after them */
+    tgi_cg_emit_prelude(&all, named.s, named.n);
+    tgi_sb_printf(&all, "%.*s", (int)named.n, named.s);
+    if (named.bad || all.bad) goto nomem;
+    tgi_err e = {TG_OK, ""};
+    tgi_native_lib *lib = tgi_native_load_bodies(all.s, all.n, opt, m, miss, mlen, &e);
+    if (!lib) {
+      if (e.status == TG_ERR_NOMEM) goto nomem;
+      warn_once(e.msg);
+      goto done;
+    }
+    bool first = true;
+    for (int i = 0; i < b->n; i++)
+      if (!b->ctx[i].lib) {
+        if (!first) tgi_native_ref(lib);
+        b->ctx[i].lib = lib, first = false;
+      }
+  }
+  bool ok = true;
+  for (int i = 0; ok && i < b->n; i++) ok = resolve(&b->ctx[i]);
   if (!ok) {
     warn_once("a generated kernel is missing from the compiled object");
-    bundle_release(b);
-    return true;
+    goto done;
   }
-  /* polygamma takes two doubles: passed as void (*)(void) (no -Wcast-function-type), the
-     kernel casts it back to its true type before calling it */
-  static double (*const special[5])(double) = {
-      tgs_erfcx, tgs_psi, tgs_trigamma, tgs_gammaln,
-      (double (*)(double))(void (*)(void))tgs_polygamma};
-  init(special);
+  tgi_free(src.s), tgi_free(named.s), tgi_free(all.s), tgi_free(off), tgi_free(miss);
   if (!tgi_graph_own(f->g, b, bundle_release)) /* released it */
     return tgi_err_set(&f->g->err, TG_ERR_NOMEM, "out of memory compiling a function"), false;
   for (int i = 0; i < b->n; i++) {
@@ -219,12 +251,13 @@ bool tgi_native_prepare(tg_function *f, const tg_options *opts) {
     f->code[b->ctx[i].id].kernel_ctx = &b->ctx[i];
   }
   return true;
+done: /* no kernels after all: the reference ones run */
+  tgi_free(src.s), tgi_free(named.s), tgi_free(all.s), tgi_free(off), tgi_free(miss);
+  bundle_release(b);
+  return true;
 nomem:
-  tgi_free(src.s);
-  if (b) {
-    b->lib = NULL;
-    bundle_release(b);
-  }
+  tgi_free(src.s), tgi_free(named.s), tgi_free(all.s), tgi_free(off), tgi_free(miss);
+  if (b) bundle_release(b);
   tgi_err_set(&f->g->err, TG_ERR_NOMEM, "out of memory compiling a function");
   return false;
 }

@@ -74,7 +74,7 @@ void tgi_sb_printf(tgi_sbuf *b, const char *fmt, ...) {
    cannot include a library header; tests/test_native_codegen*.c compare every op against
    the reference, which keeps the two in step). The special functions that need long
    tables (erfcx, psi, trigamma, gammaln, polygamma) are the library's own, handed over by
-   tgk_init. */
+   tgk_init, one per translation unit. */
 static const char prelude_helpers[] =
     "static inline int64_t tgs_iadd(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }\n"
     "static inline int64_t tgs_isub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }\n"
@@ -446,8 +446,8 @@ static void emit_in_ptrs(tgi_sbuf *b, const tgi_kspec *k) {
                   ctype(k->in_dt[j]), j);
 }
 
-static void emit_elemwise(tgi_sbuf *b, const tgi_kspec *k, int id) {
-  tgi_sb_printf(b, "void k%d_c(int64_t n, char *const *p) {\n", id);
+static void emit_elemwise(tgi_sbuf *b, const tgi_kspec *k) {
+  tgi_sb_puts(b, "void TGK(c)(int64_t n, char *const *p) {\n");
   emit_in_ptrs(b, k);
   for (int o = 0; o < k->n_out; o++) {
     const char *t = ctype(k->reg_dt[k->out_reg[o]]);
@@ -505,12 +505,12 @@ static void identity(const tgi_kspec *k, char *buf, size_t n) {
 }
 
 /* A run of n values (contiguous or strided) folded into acc[0], eight lanes at a time. */
-static void emit_reduce_run(tgi_sbuf *b, const tgi_kspec *k, int id, char mode) {
+static void emit_reduce_run(tgi_sbuf *b, const tgi_kspec *k, char mode) {
   const char *at = k->fdom && k->rkind != TGR_ALL && k->rkind != TGR_ANY ? "double" : "int64_t";
   char v[32];
   value_expr(k, v, sizeof v);
-  if (mode == 'c') tgi_sb_printf(b, "void k%d_rc(int64_t n, char *const *p, void *accp) {\n", id);
-  else tgi_sb_printf(b, "void k%d_rs(int64_t n, char *const *p, const int64_t *s, void *accp) {\n", id);
+  if (mode == 'c') tgi_sb_puts(b, "void TGK(rc)(int64_t n, char *const *p, void *accp) {\n");
+  else tgi_sb_puts(b, "void TGK(rs)(int64_t n, char *const *p, const int64_t *s, void *accp) {\n");
   tgi_sb_printf(b, "  %s *acc = (%s *)accp;\n", at, at);
   if (mode == 'c') emit_in_ptrs(b, k);
   char id0[32];
@@ -534,23 +534,35 @@ static void emit_reduce_run(tgi_sbuf *b, const tgi_kspec *k, int id, char mode) 
 }
 
 /* Kept run: value i goes into acc[i]. */
-static void emit_reduce_kept(tgi_sbuf *b, const tgi_kspec *k, int id) {
+static void emit_reduce_kept(tgi_sbuf *b, const tgi_kspec *k) {
   const char *at = k->fdom && k->rkind != TGR_ALL && k->rkind != TGR_ANY ? "double" : "int64_t";
   char v[32];
   value_expr(k, v, sizeof v);
-  tgi_sb_printf(b, "void k%d_rk(int64_t n, char *const *p, const int64_t *s, void *accp) {\n", id);
+  tgi_sb_puts(b, "void TGK(rk)(int64_t n, char *const *p, const int64_t *s, void *accp) {\n");
   tgi_sb_printf(b, "  %s *acc = (%s *)accp;\n  for (int64_t i = 0; i < n; i++) {\n", at, at);
   emit_body(b, k, 's', "i");
   emit_update(b, k, "acc[i]", v);
   tgi_sb_puts(b, "\n  }\n}\n");
 }
 
-void tgi_cg_emit_kernel(tgi_sbuf *b, const tgi_kspec *k, int id) {
+void tgi_cg_emit_kernel(tgi_sbuf *b, const tgi_kspec *k) {
   if (!k->reduce) {
-    emit_elemwise(b, k, id);
+    emit_elemwise(b, k);
     return;
   }
-  emit_reduce_run(b, k, id, 'c');
-  emit_reduce_run(b, k, id, 's');
-  emit_reduce_kept(b, k, id);
+  emit_reduce_run(b, k, 'c');
+  emit_reduce_run(b, k, 's');
+  emit_reduce_kept(b, k);
+}
+
+void tgi_cg_emit_named(tgi_sbuf *out, const char *body, size_t blen, const char *pfx) {
+  tgi_sb_printf(out, "#define TGK(x) t%s_##x\n", pfx);
+  tgi_sb_printf(out, "%.*s", (int)blen, body);
+  tgi_sb_puts(out, "#undef TGK\n");
+}
+
+void tgi_cg_prefix(const char *body, size_t blen, char pfx[17]) {
+  unsigned char h[32];
+  tgi_sha256(body, blen, h);
+  tgi_hex(h, 8, pfx);
 }

@@ -24,6 +24,27 @@ tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err);
 /* tgi_native_load at optimisation level opt (1..3; tgi_native_load is 3): long sources
    compile far faster at 1, whose time grows linearly with the source, unlike 3's. */
 tgi_native_lib *tgi_native_load_opt(const char *src, size_t len, int opt, tgi_err *err);
+/* Code compiled earlier for the kernel body (a part of some translation unit that
+   defines it, see codegen.h) at level opt, found through the body's alias in the cache;
+   NULL when there is none (the caller compiles), or with err set (TG_ERR_NOMEM) when out
+   of memory. */
+tgi_native_lib *tgi_native_find(const char *body, size_t len, int opt, tgi_err *err);
+/* tgi_native_load_opt of src, a translation unit that defines the n bodies, which are
+   then findable one by one (an alias each) by tgi_native_find. */
+tgi_native_lib *tgi_native_load_bodies(const char *src, size_t len, int opt, int n,
+                                       const char *const *bodies, const size_t *blens,
+                                       tgi_err *err);
+/* One more reference to lib (each is dropped by tgi_native_unref). */
+void tgi_native_ref(tgi_native_lib *lib);
+/* 1 when the code of src at level opt is in the cache (its own entry or a batch), 0 when
+   not, -1 with err when there is no usable cache directory or compiler. */
+int tgi_native_cached(const char *src, size_t len, int opt, tgi_err *err);
+/* Compile batch, one source holding the code of the n units (complete sources of their
+   own), at level opt, and publish it in the configured cache so that loading any unit
+   finds it: the object under the batch's key, an alias under each unit's key. The units
+   are only hashed; the caller vouches that batch defines what each of them would. */
+tg_status tgi_native_publish_batch(const char *batch, size_t blen, int opt, int n,
+                                   const char *const *units, const size_t *lens, tgi_err *err);
 /* The address of symbol name in lib, or NULL when it has none. */
 void *tgi_native_sym(tgi_native_lib *lib, const char *name);
 /* Drop one reference; the last one unloads the object (NULL is ignored). */
@@ -52,6 +73,7 @@ void tgi_native_get_stats(tgi_native_stats *out);
    of publications in progress (or left by a crash). */
 typedef struct tgi_native_usage {
   long entries;
+  long aliases;      /* alias files: units whose code is in a batch entry */
   int64_t bytes;
   long partial;
   int64_t partial_bytes;

@@ -54,6 +54,13 @@ tg_status tgi_cache_dir(char *buf, size_t n, tgi_err *err);
    It allocates nothing, so nothing else can go wrong (err is unused). */
 int tgi_cache_lookup(const char *dir, const unsigned char key[32], char *path, size_t n,
                      tgi_err *err);
+/* Look up key's alias (see cache.c): 1 with the path and key of the intact entry it
+   names, else 0. Allocates nothing. */
+int tgi_cache_lookup_alias(const char *dir, const unsigned char key[32], char *path, size_t n,
+                           unsigned char target[32]);
+/* Publish an alias of key to the entry of target (atomically, like an entry). */
+tg_status tgi_cache_alias(const char *dir, const unsigned char key[32],
+                          const unsigned char target[32], tgi_err *err);
 /* Publish the object at so_path as the entry of key in dir (atomically; concurrent
    publishers of one key all succeed), then prune dir if it is over the size limit. */
 tg_status tgi_cache_publish(const char *dir, const unsigned char key[32], const char *so_path,
