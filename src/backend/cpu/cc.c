@@ -351,7 +351,7 @@ void tgi_cc_cleanup(const char *dir) {
   rmdir(dir);
 }
 
-static bool write_all(const char *path, const char *data, size_t len) {
+bool tgi_write_new_file(const char *path, const char *data, size_t len) {
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   while (len) {
@@ -406,7 +406,7 @@ tg_status tgi_cc_compile(const tgi_cc *cc, const char *src, size_t len, int opt,
   snprintf(cpath, sizeof cpath, "%s/k.c", dir);
   snprintf(sopath, sizeof sopath, "%s/k.so", dir);
   snprintf(epath, sizeof epath, "%s/k.err", dir);
-  if (!write_all(cpath, src, len)) {
+  if (!tgi_write_new_file(cpath, src, len)) {
     int e = errno;
     tgi_cc_cleanup(dir);
     return tgi_err_set(err, TG_ERR_IO, "native: cannot write %s: %s", cpath, strerror(e));

@@ -35,18 +35,6 @@ const char *tgi_cg_log_dir(void) {
 
 static _Atomic long log_seq;
 
-static bool write_file(const char *path, const char *data, size_t len) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  while (len) {
-    ssize_t w = write(fd, data, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;
-    data += w, len -= (size_t)w;
-  }
-  return close(fd) == 0 && len == 0;
-}
-
 void tgi_cg_log(const char *dir, const char *body, size_t blen, int opt) {
   unsigned char h[32];
   char hex[65], path[TGI_PATH_MAX + 96], tmp[TGI_PATH_MAX + 128];
@@ -60,7 +48,7 @@ void tgi_cg_log(const char *dir, const char *body, size_t blen, int opt) {
   if (tgi_native_cache_check(dir, true, &ignore) != TG_OK) return;
   snprintf(tmp, sizeof tmp, "%s/tmp-%.16s-%ld-%ld.part", dir, hex, (long)getpid(),
            atomic_fetch_add(&log_seq, 1));
-  if (!write_file(tmp, body, blen) || rename(tmp, path) != 0) unlink(tmp);
+  if (!tgi_write_new_file(tmp, body, blen) || rename(tmp, path) != 0) unlink(tmp);
 }
 
 /* ---- reading the log ---- */

@@ -43,6 +43,9 @@ void tgi_cc_remember(const tgi_cc *cc, const char *dir);
    tgi_cc_cleanup. */
 tg_status tgi_cc_compile(const tgi_cc *cc, const char *src, size_t len, int opt, char *dir,
                          size_t n, tgi_err *err);
+/* Create path (which must not exist; mode 0600) holding data[0, len): true when all of it
+   was written and closed. */
+bool tgi_write_new_file(const char *path, const char *data, size_t len);
 /* Remove a directory made by tgi_cc_compile and the files in it. */
 void tgi_cc_cleanup(const char *dir);
 
