@@ -258,9 +258,8 @@ int tgi_native_cached(const char *src, size_t len, int opt, tgi_err *err) {
   if (!cc) return -1;
   unsigned char key[32];
   key_of(cc, opt, src, len, key);
-  unsigned char target[32];
-  return tgi_cache_lookup(dir, key, path, sizeof path, err) == 1 ||
-         tgi_cache_lookup_alias(dir, key, path, sizeof path, target) == 1;
+  unsigned char target[32]; /* kernels are only ever found through their aliases */
+  return tgi_cache_lookup_alias(dir, key, path, sizeof path, target) == 1;
 }
 
 tg_status tgi_native_publish_batch(const char *batch, size_t blen, int opt, int n,

@@ -36,7 +36,7 @@ tgi_native_lib *tgi_native_load_bodies(const char *src, size_t len, int opt, int
                                        tgi_err *err);
 /* One more reference to lib (each is dropped by tgi_native_unref). */
 void tgi_native_ref(tgi_native_lib *lib);
-/* 1 when the code of src at level opt is in the cache (its own entry or a batch), 0 when
+/* 1 when the kernel body src at level opt is in the cache (through its alias), 0 when
    not, -1 with err when there is no usable cache directory or compiler. */
 int tgi_native_cached(const char *src, size_t len, int opt, tgi_err *err);
 /* Compile batch, one source holding the code of the n units (complete sources of their
