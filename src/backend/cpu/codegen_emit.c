@@ -122,6 +122,10 @@ static const char prelude_helpers[] =
     "void tgk_init(double (*const *f)(double)) {\n"
     "  tgs_erfcx = f[0], tgs_psi = f[1], tgs_trigamma = f[2], tgs_gammaln = f[3];\n"
     "  tgs_polygamma = (double (*)(double, double))(void (*)(void))f[4];\n}\n";
+/* scalar_ops.def's sigmoid and softplus, for kernels that use them */
+static const char prelude_sigmoid[] = "TGV_INLINE double tgs_sigmoid(double x) { return tgv_sigmoid(x); }\n";
+static const char prelude_softplus[] = "TGV_INLINE double tgs_softplus(double x) { return tgv_softplus(x); }\n";
+static const char prelude_includes[] = "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n";
 
 /* ---- only the parts of tg_vmath.h that a translation unit uses ----
 
@@ -285,7 +289,7 @@ static void emit_vmath(tgi_sbuf *b, const char *body, size_t blen, const char *e
 
 void tgi_cg_emit_prelude(tgi_sbuf *b, const char *body, size_t blen) {
   tgi_sb_printf(b, "/* tgraph native kernels, ABI %d (generated) */\n", TGI_NATIVE_ABI);
-  tgi_sb_puts(b, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n");
+  tgi_sb_puts(b, prelude_includes);
   /* scalar_ops.def's sigmoid and softplus call these helpers, which call vmath */
   bool sig = mentions(body, blen, "tgs_sigmoid"), sp = mentions(body, blen, "tgs_softplus");
   char extra[32];
@@ -293,8 +297,27 @@ void tgi_cg_emit_prelude(tgi_sbuf *b, const char *body, size_t blen) {
   emit_vmath(b, body, blen, extra);
   tgi_sb_puts(b, "\n");
   tgi_sb_puts(b, prelude_helpers);
-  if (sig) tgi_sb_puts(b, "static inline double tgs_sigmoid(double x) { return tgv_sigmoid(x); }\n");
-  if (sp) tgi_sb_puts(b, "static inline double tgs_softplus(double x) { return tgv_softplus(x); }\n");
+  /* always inlined, like tg_vmath.h's own functions: a call left in a loop stops it
+     vectorising (logreg_f64's softplus cost twice glibc's log1p + exp that way) */
+  if (sig) tgi_sb_puts(b, prelude_sigmoid);
+  if (sp) tgi_sb_puts(b, prelude_softplus);
+}
+
+static unsigned char prelude_digest[32];
+static void prelude_digest_init(void) {
+  static const char *const parts[] = {prelude_includes, tgi_vmath_src, prelude_helpers,
+                                      prelude_sigmoid, prelude_softplus};
+  tgi_sha256_ctx s;
+  tgi_sha256_init(&s);
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    tgi_sha256_update(&s, parts[i], strlen(parts[i]) + 1);
+  tgi_sha256_final(&s, prelude_digest);
+}
+
+void tgi_cg_prelude_digest(unsigned char d[32]) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, prelude_digest_init);
+  memcpy(d, prelude_digest, 32);
 }
 
 /* ---- one kernel ---- */

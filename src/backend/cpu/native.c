@@ -81,7 +81,8 @@ static void *load_handle(const tgi_cc *cc, const char *dir, const unsigned char 
 }
 
 /* The cache key of src compiled at -O<opt> by cc. */
-static void key_of(const tgi_cc *cc, int opt, const char *src, size_t len, unsigned char key[32]) {
+static void key_of2(const tgi_cc *cc, int opt, const char *src, size_t len, bool kernel,
+                    unsigned char key[32]) {
   tgi_sha256_ctx s;
   tgi_sha256_init(&s);
   tgi_sha256_update(&s, cc->id, sizeof cc->id);
@@ -90,8 +91,25 @@ static void key_of(const tgi_cc *cc, int opt, const char *src, size_t len, unsig
     int lvn = snprintf(lv, sizeof lv, "-O%d", opt);
     tgi_sha256_update(&s, lv, (size_t)lvn + 1);
   }
+  if (kernel) { /* a body's object also holds the prelude it was compiled with */
+    unsigned char pd[32];
+    tgi_cg_prelude_digest(pd);
+    tgi_sha256_update(&s, "kernel", 7);
+    tgi_sha256_update(&s, pd, sizeof pd);
+  }
   tgi_sha256_update(&s, src, len);
   tgi_sha256_final(&s, key);
+}
+
+/* The key of a whole translation unit. */
+static void key_of(const tgi_cc *cc, int opt, const char *src, size_t len, unsigned char key[32]) {
+  key_of2(cc, opt, src, len, false, key);
+}
+
+/* The key of one kernel body, whose text leaves out the prelude. */
+static void kernel_key_of(const tgi_cc *cc, int opt, const char *body, size_t len,
+                          unsigned char key[32]) {
+  key_of2(cc, opt, body, len, true, key);
 }
 
 tgi_native_lib *tgi_native_load(const char *src, size_t len, tgi_err *err) {
@@ -192,7 +210,7 @@ tgi_native_lib *tgi_native_find(const char *body, size_t len, int opt, tgi_err *
   const tgi_cc *cc = setup(dir, sizeof dir, &e);
   if (!cc || !dir[0] || !body) return NULL; /* the compile that follows says why */
   unsigned char key[32], target[32];
-  key_of(cc, opt, body, len, key);
+  kernel_key_of(cc, opt, body, len, key);
   if (tgi_cache_lookup_alias(dir, key, path, sizeof path, target) != 1) return NULL;
   how hw = {cc, dir, NULL, path, 0, opt};
   tgi_native_lib *lib = acquire(target, &hw, &e);
@@ -209,7 +227,7 @@ tgi_native_lib *tgi_native_load_bodies(const char *src, size_t len, int opt, int
   const tgi_cc *cc = lib ? setup(dir, sizeof dir, &ignore) : NULL;
   unsigned char key[32];
   for (int i = 0; cc && dir[0] && i < n; i++) { /* a kernel not findable costs a compile */
-    key_of(cc, opt < 1 || opt > 3 ? 3 : opt, bodies[i], blens[i], key);
+    kernel_key_of(cc, opt < 1 || opt > 3 ? 3 : opt, bodies[i], blens[i], key);
     tgi_cache_alias(dir, key, lib->key, &ignore);
   }
   return lib;
@@ -257,7 +275,7 @@ int tgi_native_cached(const char *src, size_t len, int opt, tgi_err *err) {
   const tgi_cc *cc = batch_setup(dir, sizeof dir, err);
   if (!cc) return -1;
   unsigned char key[32];
-  key_of(cc, opt, src, len, key);
+  kernel_key_of(cc, opt, src, len, key);
   unsigned char target[32]; /* kernels are only ever found through their aliases */
   return tgi_cache_lookup_alias(dir, key, path, sizeof path, target) == 1;
 }
@@ -292,7 +310,7 @@ tg_status tgi_native_publish_batch(const char *batch, size_t blen, int opt, int 
   tgi_cc_cleanup(tmp);
   if (st != TG_OK) return st;
   for (int i = 0; i < n; i++) {
-    key_of(cc, opt, units[i], lens[i], key);
+    kernel_key_of(cc, opt, units[i], lens[i], key);
     if (tgi_cache_alias(dir, key, bkey, err) != TG_OK) return err->status;
   }
   return TG_OK;

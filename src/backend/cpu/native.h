@@ -39,14 +39,17 @@ void tgi_native_ref(tgi_native_lib *lib);
 /* 1 when the kernel body src at level opt is in the cache (through its alias), 0 when
    not, -1 with err when there is no usable cache directory or compiler. */
 int tgi_native_cached(const char *src, size_t len, int opt, tgi_err *err);
-/* Compile batch, one source holding the code of the n units (complete sources of their
-   own), at level opt, and publish it in the configured cache so that loading any unit
-   finds it: the object under the batch's key, an alias under each unit's key. The units
-   are only hashed; the caller vouches that batch defines what each of them would. */
+/* Compile batch, a translation unit defining the n kernel bodies units, at level opt, and
+   publish it in the configured cache: the object under the batch's key, an alias under
+   each body's key, so that tgi_native_find finds them. The bodies are only hashed; the
+   caller vouches that batch defines them. */
 tg_status tgi_native_publish_batch(const char *batch, size_t blen, int opt, int n,
                                    const char *const *units, const size_t *lens, tgi_err *err);
 /* The address of symbol name in lib, or NULL when it has none. */
 void *tgi_native_sym(tgi_native_lib *lib, const char *name);
+/* The digest of every text a kernel's prelude can hold (codegen_emit.c), part of each
+   kernel body's key: a body's object holds the prelude it was compiled with. */
+void tgi_cg_prelude_digest(unsigned char d[32]);
 /* Drop one reference; the last one unloads the object (NULL is ignored). */
 void tgi_native_unref(tgi_native_lib *lib);
 /* The compiler command and version line (probed once, cached), or NULL with why. */
