@@ -20,14 +20,16 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The whole suite twice: on the reference backend, then on the native one. The first run
-# logs the kernels the native backend will need (TGRAPH_KERNEL_LOG), `tgraph cache build`
-# compiles them in a few batches into the tests' cache ($(BUILD)/tgcache), so the native
-# run loads them instead of starting the C compiler once per function (docs/native.md).
+# The whole suite twice: on the reference backend, then on the native one (the default).
+# The first run logs the kernels the native backend will need (TGRAPH_KERNEL_LOG), `tgraph
+# cache build` compiles them in a few batches into the tests' cache ($(BUILD)/tgcache), so
+# the native run loads them instead of starting the C compiler once per function
+# (docs/native.md). The other suites below run on the reference backend, but for the tests
+# named *_native, which cover the native one there too.
 KLOG = $(abspath $(BUILD))/kernel-log
 test: build
 	@rm -rf $(KLOG) && mkdir -m 700 $(KLOG)
-	TGRAPH_KERNEL_LOG=$(KLOG) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -E '_native$$'
+	TGRAPH_FLAGS=linker=ref TGRAPH_KERNEL_LOG=$(KLOG) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -E '_native$$'
 	XDG_CACHE_HOME=$(abspath $(BUILD))/tgcache $(BUILD)/tgraph cache build $(KLOG) -j $(JOBS)
 	TGRAPH_FLAGS=linker=native ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -E '_native$$'
 
@@ -40,7 +42,7 @@ test-native: build
 test-noblas: deps
 	cmake -S . -B $(NOBLAS_BUILD) -DCMAKE_BUILD_TYPE=Release -DTGRAPH_BLAS=OFF $(CMAKE_ARGS)
 	cmake --build $(NOBLAS_BUILD) -j $(JOBS)
-	ctest --test-dir $(NOBLAS_BUILD) --output-on-failure -j $(JOBS)
+	TGRAPH_FLAGS=linker=ref ctest --test-dir $(NOBLAS_BUILD) --output-on-failure -j $(JOBS)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)
@@ -48,8 +50,8 @@ demo: build
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTGRAPH_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+	TGRAPH_FLAGS=linker=ref ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the tests that run threads.
 TSAN_BUILD ?= build-tsan

@@ -2,8 +2,8 @@
    (400 x 784, cross-entropy + 0.01 L2, step 0.1), float64 and float32, compiled by tgraph,
    next to a hand-written C version of the same steps making the same BLAS calls (gemv for
    X.w and for X^T.(p - y)) in the same run. Prints BENCH lines logreg_f64 / logreg_f32 for
-   the native backend (linker=native) and logreg_f64_ref / logreg_f32_ref for the default
-   (reference) backend, each against the hand version; target ratio <= 1.1 (W7).
+   the native backend (linker=native, the default) and logreg_f64_ref / logreg_f32_ref for
+   the reference backend (linker=ref), each against the hand version; target ratio <= 1.1 (W7).
    Run: build/bench/logreg [steps] (10,000 by default; the figures are for 10,000);
    LOGREG_ONLY=native (or =ref) runs only tgraph's steps on that backend, for profilers. */
 #include <math.h>
@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
       cn = with_tgraph(dt, "native");
       tn[r] = bench_now() - t0;
       t0 = bench_now();
-      ct = with_tgraph(dt, NULL);
+      ct = with_tgraph(dt, "ref");
       tt[r] = bench_now() - t0;
       t0 = bench_now();
       cr = k ? hand_f32() : hand_f64();

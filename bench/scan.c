@@ -97,7 +97,7 @@ static int run_hand(void *p, long iters) {
 #endif
 
 int main(void) {
-  tg_config_set("linker", "native"); /* the backend measured here (ref is the default) */
+  tg_config_set("linker", "native"); /* the backend measured here (the default) */
   xs = malloc(sizeof(float) * T * B * IN);
   h0s = malloc(sizeof(float) * B * HD);
   ws = malloc(sizeof(float) * IN * HD);

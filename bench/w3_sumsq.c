@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
   }
   tg_array *out = tg_array_empty(TG_FLOAT32, 0, NULL);
   tg_options *o = tg_options_new();
-  tg_options_set(o, "linker", "native"); /* the backend measured here (ref is the default) */
+  tg_options_set(o, "linker", "native"); /* the backend measured here (the default) */
   bench_call call = {.f = tg_function_new(g, 2, in, 1, &s, o), .in = w.in, .out = &out};
   tg_options_free(o);
   if (!call.f) {

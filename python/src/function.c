@@ -234,14 +234,14 @@ static void fn_dealloc(PyObject *self) {
 static PyObject *fn_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
   static char *kws[] = {"inputs", "outputs", "single", "updates", "givens", "defaults",
                         "name", "on_unused_input", "mode", "allow_input_downcast", "names",
-                        "no_default_updates", NULL};
+                        "no_default_updates", "linker", NULL};
   PyObject *ins, *outs, *updates = Py_None, *givens = Py_None, *defaults = Py_None;
   PyObject *name = Py_None, *unused = Py_None, *mode = Py_None, *down = Py_None;
-  PyObject *names = Py_None;
+  PyObject *names = Py_None, *linker = Py_None;
   int single = 0, no_default = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|pOOOOOOOOp", kws, &ins, &outs, &single, &updates,
-                                   &givens, &defaults, &name, &unused, &mode, &down, &names,
-                                   &no_default))
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|pOOOOOOOOpO", kws, &ins, &outs, &single,
+                                   &updates, &givens, &defaults, &name, &unused, &mode, &down,
+                                   &names, &no_default, &linker))
     return NULL;
   tgp_Graph *G = tgp_graph_acquire();
   if (!G) return NULL;
@@ -299,6 +299,7 @@ static PyObject *fn_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
   if (ok && name != Py_None) ok = set_opt(o, "name", name);
   if (ok) ok = set_opt(o, "on_unused_input", unused);
   if (ok) ok = set_opt(o, "mode", mode);
+  if (ok) ok = set_opt(o, "linker", linker);
   if (ok && no_default && tg_options_set(o, "no_default_updates", "true") != TG_OK)
     ok = (tgp_raise_tls(), 0);
   if (ok && updates != Py_None)

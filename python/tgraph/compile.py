@@ -5,6 +5,7 @@ modes) and hands them to the C core's Function, whose call is the fast path: num
 of the input's dtype go in without a copy and the GIL is released while it runs.
 """
 from . import _tgraph as _t
+from .configparser import linker_name
 from .tensor.var import TensorVariable
 
 
@@ -36,9 +37,13 @@ class Out:
 
 
 class Mode:
-    """A compilation mode: FAST_RUN (every rewrite) or FAST_COMPILE (few)."""
+    """A compilation mode: FAST_RUN (every rewrite) or FAST_COMPILE (few), and a linker:
+    None (the configured one), native or ref, or Theano's names (cvm, c, c|py: native;
+    vm, py: ref)."""
 
     def __init__(self, linker=None, optimizer="default"):
+        if linker is not None:
+            linker_name(linker)  # a bad name fails here, not at compile time
         if isinstance(optimizer, str) and optimizer.lower() in ("fast_compile", "merge", "none", "None"):
             self.name = "FAST_COMPILE"
         else:
@@ -68,6 +73,11 @@ def _mode_name(mode):
     if isinstance(mode, str):
         return mode
     raise TypeError("mode must be a string such as 'FAST_RUN' or a Mode, not %r" % (mode,))
+
+
+def _mode_linker(mode):
+    linker = getattr(mode, "linker", None)
+    return None if linker is None else linker_name(linker)
 
 
 def _pairs(x, what):
@@ -121,7 +131,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         upd += [(v, v) for v in no_default_updates if id(v) not in named]
     return _t.Function(ins, outs, single, upd, _pairs(givens, "givens"),
                        defaults, name, on_unused_input, _mode_name(mode), allow_input_downcast,
-                       names, no_default)
+                       names, no_default, _mode_linker(mode))
 
 
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,

@@ -7,6 +7,22 @@ import os
 from . import _tgraph as _t
 
 
+# Theano's linkers by name: those that run C code map to the native backend, the pure
+# Python ones to the reference backend.
+_LINKERS = {"py": "ref", "vm": "ref", "vm_nogc": "ref", "c": "native", "c|py": "native",
+            "c|py_nogc": "native", "cvm": "native", "cvm_nogc": "native",
+            "ref": "ref", "native": "native"}
+
+
+def linker_name(value):
+    """tgraph's linker for a Theano (or tgraph) linker name; ValueError for others."""
+    v = _LINKERS.get(str(value).strip())
+    if v is None:
+        raise ValueError("linker must be native or ref (or Theano's cvm, c, c|py, vm, py), "
+                         "not %r" % (value,))
+    return v
+
+
 class _Config:
     def __init__(self):
         object.__setattr__(self, "_other", {})
@@ -23,6 +39,8 @@ class _Config:
                              % (key, ", ".join(k for k, *_ in _t.config_keys())))
 
     def __setattr__(self, key, value):
+        if key == "linker":
+            value = linker_name(value)
         if _t.config_get(key) is not None:
             _t.config_set(key, str(value))
         else:
@@ -45,6 +63,6 @@ if "THEANO_FLAGS" in os.environ and "TGRAPH_FLAGS" not in os.environ:
         _k, _v = _k.strip(), _v.strip()
         if _k and _t.config_get(_k) is not None:
             try:
-                _t.config_set(_k, _v)
+                _t.config_set(_k, linker_name(_v) if _k == "linker" else _v)
             except ValueError:
                 pass

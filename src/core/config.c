@@ -42,8 +42,9 @@ static entry table[] = {
      "by ':'", NULL, NULL, NULL},
     {"optimizer_verbose", "False", "print each rewrite applied (name, before, after) to stderr",
      bool_choices, NULL, NULL},
-    {"linker", "ref", "backend: ref (the reference backend) or native (generated C through "
-     "the system compiler, cached; opt-in while its compile times are being brought down)",
+    {"linker", "native", "backend: native (generated C through the system compiler, cached "
+     "on disk; the reference backend when there is no compiler) or ref (the reference "
+     "backend, no compiler)",
      linker_choices, NULL, NULL},
     {"cc", "", "C compiler for the native backend (default: $CC, else cc)", NULL, NULL, NULL},
     {"compiledir", "", "cache directory of compiled kernels (default: $XDG_CACHE_HOME/tgraph, "

@@ -115,3 +115,35 @@ def test_theano_tutorial_spellings():
     assert isinstance(s, theano.compile.SharedVariable if hasattr(theano.compile, "SharedVariable")
                       else tgraph.SharedVariable)
     assert theano.gradient.verify_grad is tgraph.gradient.verify_grad
+
+
+def test_theano_linker_names():
+    # Theano's linkers: those running C code pick the native backend, the Python ones the
+    # reference backend. With no compiler the native backend says so on stderr, which is
+    # how the child shows which backend each function asked for.
+    code = ("import sys, numpy as np, theano, theano.tensor as T\n"
+            "x = T.dvector('x')\n"
+            "mode = theano.Mode(linker=sys.argv[1])\n"
+            "f = theano.function([x], T.exp(x) * 2 + 1, mode=mode)\n"
+            "print(theano.config.linker, f([0.0, 1.0]).tolist())\n")
+    for name, warns in (("py", False), ("vm", False), ("cvm", True), ("c|py", True),
+                        ("native", True), ("ref", False)):
+        env = dict(os.environ, TGRAPH_FLAGS="linker=ref,cc=/nonexistent/tgraph-cc")
+        r = subprocess.run([sys.executable, "-c", code, name], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split()[0] == "ref"  # the configured linker is untouched
+        vals = [float(v.strip("[],")) for v in r.stdout.split()[1:]]
+        np.testing.assert_allclose(vals, [3.0, 2 * np.e + 1])
+        assert ("native backend unavailable" in r.stderr) == warns, (name, r.stderr)
+    # THEANO_FLAGS and tgraph.config take Theano's names too; bad names are refused
+    r = _run_py("import theano; print(theano.config.linker); theano.config.linker = 'py';"
+                " print(theano.config.linker)\n"
+                "try:\n  theano.config.linker = 'nosuch'\nexcept ValueError as e:\n  print(e)\n"
+                "try:\n  theano.Mode(linker='nosuch')\nexcept ValueError as e:\n  print(e)\n",
+                env_extra={"THEANO_FLAGS": "linker=cvm"}, env_drop=["TGRAPH_FLAGS"])
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["native", "ref"], r.stdout
+    assert len(lines) == 4 and all("linker must be native or ref" in s and "nosuch" in s
+                                   for s in lines[2:]), r.stdout
