@@ -256,3 +256,108 @@ TEST(gemm_in_place_over_dying_c) {
     tg_graph_free(g);
   }
 }
+
+/* SGD in a loop: W <- W - lr * x^T (x W - t) (a Gemm with a Dot inside), b <- b - lr *
+   sum(...) (elementwise). After the first calls, a call allocates no W-sized or
+   product-sized buffer: the update takes the buffer W held two calls ago (kept by the
+   function), the product a buffer the function kept from the last call. What a caller
+   still holds is never reused: an old value of W taken with tg_shared_get, an output. A
+   call that fails changes nothing and the next one is right. */
+static void sgd_ref(double *w, double *bv, const double *x, const double *t, int n, int d) {
+  double *z = malloc(sizeof(double) * (size_t)(n * d)), lr = 0.01;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < d; j++) {
+      double s = 0;
+      for (int k = 0; k < d; k++) s += x[i * d + k] * w[k * d + j];
+      z[i * d + j] = s - t[i * d + j];
+    }
+  for (int k = 0; k < d; k++)
+    for (int j = 0; j < d; j++) {
+      double s = 0;
+      for (int i = 0; i < n; i++) s += x[i * d + k] * z[i * d + j];
+      w[k * d + j] -= lr * s;
+    }
+  for (int j = 0; j < d; j++) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += z[i * d + j];
+    bv[j] -= lr * s;
+  }
+  free(z);
+}
+
+TEST(sgd_keeps_its_buffers_between_calls) {
+  enum { N = 48, D = 96, STEPS = 6 };
+  for (int l = 0; l < 2; l++) {
+    tg_graph *g = tg_graph_new();
+    tg_var *x = tg_matrix(g, "x", TG_FLOAT64), *t = tg_matrix(g, "t", TG_FLOAT64);
+    tg_array *w0 = tg_array_empty(TG_FLOAT64, 2, (int64_t[]){D, D});
+    tg_array *b0 = tg_array_zeros(TG_FLOAT64, 1, (int64_t[]){D});
+    double wr[D * D], br[D] = {0}, xs[N * D], ts[N * D];
+    for (int i = 0; i < D * D; i++) tg_array_set_f64(w0, i, wr[i] = 0.01 * (double)((i * 7) % 13 - 6));
+    for (int i = 0; i < N * D; i++) xs[i] = 0.1 * (double)((i * 5) % 11 - 5), ts[i] = (double)(i % 3);
+    tg_var *w = tg_shared(g, "w", w0, false), *b = tg_shared(g, "b", b0, false);
+    tg_var *z = tg_sub(tg_dot(x, w), t);
+    tg_var *lr = tg_const_f64(g, 0.01);
+    tg_options *o = tg_options_new();
+    tg_options_set(o, "linker", linkers[l]);
+    tg_options_update(o, w, tg_sub(w, tg_mul(lr, tg_dot(tg_transpose(x, 0, NULL), z))));
+    tg_options_update(o, b, tg_sub(b, tg_mul(lr, tg_sum(z, 1, (int[]){0}, false))));
+    tg_var *cost = tg_sum(z, -1, NULL, false); /* sum(z^2) would be a FusedReduce, whose
+                                                   reference kernel makes a z-sized temporary */
+    tg_function *f = tg_function_new(g, 2, (tg_var *[]){x, t}, 1, &cost, o);
+    tg_options_free(o);
+    CHECK(f != NULL);
+    tg_array *xa = tg_array_from_f64(2, (int64_t[]){N, D}, xs);
+    tg_array *ta = tg_array_from_f64(2, (int64_t[]){N, D}, ts);
+    tg_array *held = NULL, *out1 = NULL;
+    double held_copy[D * D], out1_v = 0;
+    for (int s = 0; f && s < STEPS; s++) {
+      tg_array *out = NULL;
+      if (s == 3) { /* W-sized and product-sized blocks made by this call */
+        M.watch = (long long)D * D * 8;
+        M.watched = 0;
+      }
+      CHECK_STATUS(tg_function_call(f, (tg_array *[]){xa, ta}, &out), TG_OK);
+      if (s == 3) {
+        M.watch = 0;
+        if (M.watched != 0)
+          TH_FAIL("linker %s: a warm step made %d arrays the size of W", linkers[l], M.watched);
+        M.watch = (long long)N * D * 8;
+        M.watched = 0;
+        tg_array *o2 = NULL;
+        CHECK_STATUS(tg_function_call(f, (tg_array *[]){xa, ta}, &o2), TG_OK);
+        M.watch = 0;
+        if (M.watched != 0)
+          TH_FAIL("linker %s: a warm step made %d arrays the size of x W", linkers[l], M.watched);
+        sgd_ref(wr, br, xs, ts, N, D); /* that call was a step too */
+        tg_array_unref(o2);
+      }
+      sgd_ref(wr, br, xs, ts, N, D);
+      if (s == 0) { /* hold W's value and an output across later calls */
+        held = tg_shared_get(w, true);
+        for (int i = 0; i < D * D; i++) held_copy[i] = tg_array_get_f64(held, i);
+        out1 = tg_array_ref(out);
+        out1_v = tg_array_get_f64(out, 0);
+      }
+      tg_array_unref(out);
+    }
+    /* a failing call (t of the wrong shape) changes nothing; the next call is right */
+    tg_array *bad = tg_array_zeros(TG_FLOAT64, 2, (int64_t[]){N, D + 1}), *out = NULL;
+    if (f) CHECK(tg_function_call(f, (tg_array *[]){xa, bad}, &out) != TG_OK);
+    if (f) CHECK_STATUS(tg_function_call(f, (tg_array *[]){xa, ta}, &out), TG_OK);
+    sgd_ref(wr, br, xs, ts, N, D);
+    tg_array *wv = f ? tg_shared_get(w, true) : NULL, *bv = f ? tg_shared_get(b, true) : NULL;
+    for (int i = 0; wv && i < D * D; i += 7) CHECK_CLOSE(tg_array_get_f64(wv, i), wr[i], 1e-10, 1e-12);
+    for (int j = 0; bv && j < D; j++) CHECK_CLOSE(tg_array_get_f64(bv, j), br[j], 1e-10, 1e-12);
+    for (int i = 0; held && i < D * D; i++)
+      if (tg_array_get_f64(held, i) != held_copy[i]) {
+        TH_FAIL("linker %s: an old value of W held by the caller changed at %d", linkers[l], i);
+        break;
+      }
+    if (out1) CHECK(tg_array_get_f64(out1, 0) == out1_v);
+    tg_array *arrs[] = {wv, bv, held, out1, bad, out, xa, ta, w0, b0};
+    for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++) tg_array_unref(arrs[i]);
+    tg_function_free(f);
+    tg_graph_free(g);
+  }
+}

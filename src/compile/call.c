@@ -58,21 +58,18 @@ static void lock_all(tgi_shared **st, int n, bool lock) {
   for (int i = 0; i < n; i++) (lock ? pthread_mutex_lock : pthread_mutex_unlock)(&st[i]->mu);
 }
 
-/* Hand outputs over and commit updates; everything that can fail happens first. */
+/* Hand outputs over and commit updates; everything that can fail happens first.
+   newv (n_upd entries) receives the shared variables' previous values, *n_old of them, for
+   the caller to pass to tgi_plan_keep_spare once the frame is gone; when the call fails,
+   the new values it did not commit, for the caller to release. */
 static tg_status finish(tg_function *f, tg_array **slot, const bool *owned,
-                        tg_array **outputs, bool into, tgi_err *e) {
+                        tg_array **outputs, bool into, tg_array **newv, int *n_old,
+                        tgi_err *e) {
   int n_upd = f->n_upd;
-  tg_array *stack_new[16], **newv = stack_new;
   tgi_shared *stack_st[16], **stores = stack_st;
-  if (n_upd > 16) {
-    newv = tgi_calloc((size_t)n_upd, sizeof(tg_array *));
-    stores = tgi_calloc((size_t)n_upd, sizeof(tgi_shared *));
-    if (!newv || !stores) {
-      tgi_free(newv);
-      tgi_free(stores);
-      return tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory", f->name);
-    }
-  }
+  *n_old = 0;
+  if (n_upd > 16 && !(stores = tgi_calloc((size_t)n_upd, sizeof(tgi_shared *))))
+    return tgi_err_set(e, TG_ERR_NOMEM, "function '%s': out of memory", f->name);
   tg_status st = TG_OK;
   int made = 0;
   for (int k = 0; k < n_upd && st == TG_OK; k++, made++) {
@@ -127,9 +124,8 @@ static tg_status finish(tg_function *f, tg_array **slot, const bool *owned,
   } else if (!into) {
     for (int i = 0; i < n_outs; i++) tg_array_unref(outs[i]);
   }
-  for (int k = 0; k < made; k++) tg_array_unref(newv[k]);
+  *n_old = made;
   if (outs != outs_stack) tgi_free(outs);
-  if (newv != stack_new) tgi_free(newv);
   if (stores != stack_st) tgi_free(stores);
   return st;
 }
@@ -197,8 +193,7 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     if (f->slot_var[s]->kind == TGV_RESULT && !slot[s]) slot[s] = outputs[i];
   }
 
-  tgi_pool pool;
-  pool.n = 0;
+  tgi_pool own, *pool = tgi_pool_acquire(f, &own);
   for (int k = 0; k < f->n_instr && st == TG_OK; k++) {
     const tgi_instr *ins = &f->code[k];
     if (ins->jump >= 0) { /* a lazy IfElse's control instruction (lazy.c) */
@@ -219,7 +214,7 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     int stolen = -1;
     tg_array *given = NULL; /* a planned buffer (plan.c): in place or from the pool */
     if (ins->ip_kind != TGI_IP_NONE && !out[0])
-      given = out[0] = tgi_plan_output(ins, slot, owned, &pool, &stolen);
+      given = out[0] = tgi_plan_output(f, ins, slot, owned, pool, &stolen);
     st = ins->kernel ? ins->kernel(ins->kernel_ctx, ins->op, ins->n_in, inp, ins->n_out, out, &e)
                      : ins->op->cls->perform(ins->op, ins->n_in, inp, ins->n_out, out, &e);
     if (inp != in) tgi_free(inp);
@@ -238,17 +233,26 @@ static tg_status run(tg_function *f, tg_array *const *inputs, tg_array **outputs
     }
     for (int i = 0; i < ins->n_free; i++) {
       int s = ins->free[i];
-      if (owned[s]) tgi_plan_release(&pool, slot[s]);
+      if (owned[s]) tgi_plan_release(pool, slot[s]);
       slot[s] = NULL;
       owned[s] = false;
     }
   }
-  tgi_pool_drain(&pool);
 
-  if (st == TG_OK) st = finish(f, slot, owned, outputs, into, &e);
+  tg_array *old_stack[16], **old = old_stack;
+  int n_old = 0;
+  if (st == TG_OK && f->n_upd > 16 && !(old = tgi_calloc((size_t)f->n_upd, sizeof *old)))
+    st = tgi_err_set(&e, TG_ERR_NOMEM, "function '%s': out of memory", f->name);
+  if (st == TG_OK) st = finish(f, slot, owned, outputs, into, old, &n_old, &e);
   for (int s = 0; s < f->n_slots; s++)
-    if (owned[s]) tg_array_unref(slot[s]);
+    if (owned[s]) tgi_plan_release(pool, slot[s]);
   if (slot != stack_slots) tgi_free(slot);
+  /* after the frame's references are gone, so that an old value nobody holds is seen so */
+  for (int k = 0; k < n_old; k++)
+    if (st == TG_OK) tgi_plan_keep_spare(f, k, old[k]);
+    else tg_array_unref(old[k]);
+  if (old != old_stack) tgi_free(old);
+  tgi_pool_return(f, pool);
   return st == TG_OK ? TG_OK : fail(f, &e);
 }
 

@@ -452,7 +452,7 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
     for (int i = 0; ok && i < n_upd; i++) ok = (pupd[i] = clone_var(fg, map, upd.a[i])) != NULL;
     ok = ok && rewrite(f, opts, n_in, pin, n_roots, proots) &&
          layout(f, n_in, pin, n_out, n_upd, proots, pupd) &&
-         (tgi_plan(f), true) && /* in-place candidates (plan.c) */
+         tgi_plan(f) && /* in-place candidates, update spares (plan.c) */
          tgi_native_prepare(f, opts); /* native kernels (src/backend/cpu/codegen.c) */
     if (ok && opts && opts->n_defaults) {
       f->defaults = tgi_arena_alloc(fg, sizeof(tg_array *) * (size_t)n_in);
@@ -497,6 +497,7 @@ tg_function *tg_function_new(tg_graph *g, int n_in, tg_var *const *inputs, int n
 void tg_function_free(tg_function *f) {
   if (!f) return;
   pthread_mutex_destroy(&f->mu);
+  tgi_plan_free(f);
   tg_graph_free(f->g);
   tgi_free(f);
 }

@@ -4,6 +4,7 @@
 #define TG_FUNCTION_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../ops/op.h"
 
@@ -27,9 +28,11 @@ typedef struct tgi_instr {
   int br_slot;
   uint8_t ip_kind;   /* TGI_IP_*: how plan.c may give this instruction an output buffer */
   uint32_t ip_mask;  /* inputs (bit i) it may overwrite: they die here (plan.c) */
+  int spare;         /* -1, or the update whose new value is output 0 (plan.c: its
+                        shared variable's previous buffer receives it) */
 } tgi_instr;
 
-enum { TGI_IP_NONE, TGI_IP_ELEMWISE, TGI_IP_GEMM };
+enum { TGI_IP_NONE, TGI_IP_ELEMWISE, TGI_IP_GEMM, TGI_IP_DOT };
 
 enum { TGI_UNUSED_RAISE, TGI_UNUSED_WARN, TGI_UNUSED_IGNORE };
 
@@ -70,6 +73,11 @@ struct tg_function {
   int n_upd;
   int *upd_slots;         /* slot of each update's new value */
   tg_var **upd_vars;      /* the shared variable (in g) each update replaces */
+  _Atomic(tg_array *) *spare; /* per update: a buffer its shared variable held before the
+                                 last call, kept for the next value (plan.c), or NULL */
+  bool *spare_ok;         /* per update: an instruction computing its value takes spares */
+  struct tgi_pool *pool;  /* dead intermediates' buffers kept between calls (plan.c) */
+  atomic_bool pool_busy;  /* a call is using pool (concurrent calls get one of their own) */
   tg_array **defaults;    /* per input: default value (a reference) or NULL */
   bool allow_input_downcast, borrow_outputs;
   int64_t *fired;         /* per registered rewrite: times it was applied */
