@@ -68,9 +68,20 @@ static inline double bench_time(bench_fn fn, void *ctx, int warm, int reps, long
   return bench_median(t, reps);
 }
 
+/* A pause between the two sides of a pair, untimed: OpenMP (the hand loops' -fopenmp) and
+   OpenBLAS keep their worker threads spinning for some milliseconds after a parallel
+   region, and on a machine with as many threads as cores that spinning takes the cores
+   from whichever side runs next (measured: w3_sumsq's tgraph side 1.3-1.7x slower right
+   after the OpenMP reference). 30 ms outlasts both spins. */
+static inline void bench_settle(void) {
+  double end = bench_now() + 0.03;
+  while (bench_now() < end) {
+  }
+}
+
 /* Median times of two workloads, in seconds per operation, their repetitions interleaved
-   (a, b, a, b, ...) so that a change of load or clock during the run hits both alike.
-   Returns nonzero if either failed. */
+   (a, b, a, b, ...) so that a change of load or clock during the run hits both alike, with
+   bench_settle between them. Returns nonzero if either failed. */
 static inline int bench_time_pair(bench_fn fa, void *ca, bench_fn fb, void *cb, int warm,
                                   int reps, long iters, double *ta, double *tb) {
   double t[2][BENCH_MAX_REPS];
@@ -78,11 +89,13 @@ static inline int bench_time_pair(bench_fn fa, void *ca, bench_fn fb, void *cb, 
   for (int r = 0; r < warm; r++)
     if (fa(ca, iters) || fb(cb, iters)) return 1;
   for (int r = 0; r < reps; r++) {
+    bench_settle();
     double t0 = bench_now();
     if (fa(ca, iters)) return 1;
+    t[0][r] = (bench_now() - t0) / (double)iters;
+    bench_settle();
     double t1 = bench_now();
     if (fb(cb, iters)) return 1;
-    t[0][r] = (t1 - t0) / (double)iters;
     t[1][r] = (bench_now() - t1) / (double)iters;
   }
   *ta = bench_median(t[0], reps);
