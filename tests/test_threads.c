@@ -3,7 +3,8 @@
    inputs, of its own shapes, and checks every element of every result exactly against the
    same arithmetic done in C; some calls are made to fail (mismatched shapes, wrong dtype)
    among the succeeding ones, and must fail cleanly without disturbing the others. Run it
-   under ThreadSanitizer too (a build with CMAKE_C_FLAGS=-fsanitize=thread). */
+   under ThreadSanitizer too (a build with CMAKE_C_FLAGS=-fsanitize=thread). Also: the
+   buffers a function keeps between calls, with concurrent calls updating a shared variable. */
 #include <pthread.h>
 #include <stdarg.h>
 
@@ -191,4 +192,75 @@ TEST(compile_in_many_threads) {
     pthread_join(th[t], NULL);
     if (w[t].bad) TH_FAIL("%ld problems, first: %s", w[t].bad, w[t].first_problem);
   }
+}
+
+/* Buffers a function keeps between calls (its pool, the spare of each update; plan.c),
+   under concurrent calls: y = (w * 2 + x) * 0.5 over arrays large enough to be kept, the
+   update w <- w + 1. Every call sees one committed w, uniform (an integer k), so
+   y - x / 2 is k everywhere; two calls writing into one kept buffer would show as a mix. */
+static tg_function *FU;
+static tg_var *WU;
+enum { UN = 2048, UITERS = 400 };
+
+static void *update_work(void *arg) {
+  worker *w = arg;
+  double xs[UN];
+  for (int i = 0; i < UN; i++) xs[i] = (double)(w->id * 10000 + i);
+  tg_array *x = tg_array_from_f64(1, (int64_t[]){UN}, xs);
+  for (long it = 0; it < UITERS && x; it++) {
+    tg_array *out[1] = {NULL};
+    if (tg_function_call(FU, &x, out) != TG_OK) {
+      problem(w, it, "call failed: ", "%s", tg_function_error(FU));
+      break;
+    }
+    double k = tg_array_get_f64(out[0], 0) - xs[0] / 2;
+    for (int i = 0; i < UN; i++)
+      if (tg_array_get_f64(out[0], i) - xs[i] / 2 != k || k != floor(k) || k < 0) {
+        problem(w, it, "mixed values: ", "y[%d] - x[%d]/2 = %g, y[0] - x[0]/2 = %g", i, i,
+                tg_array_get_f64(out[0], i) - xs[i] / 2, k);
+        break;
+      }
+    tg_array_unref(out[0]);
+  }
+  tg_array_unref(x);
+  return NULL;
+}
+
+TEST(kept_buffers_under_concurrent_calls) {
+  tg_graph *g = tg_graph_new();
+  tg_array *w0 = tg_array_zeros(TG_FLOAT64, 1, (int64_t[]){UN});
+  WU = tg_shared(g, "w", w0, false);
+  tg_var *x = tg_vector(g, "x", TG_FLOAT64);
+  tg_var *y = tg_mul(tg_add(tg_mul(WU, tg_const_f64(g, 2)), x), tg_const_f64(g, 0.5));
+  tg_options *o = tg_options_new();
+  tg_options_set(o, "mode", "FAST_COMPILE"); /* unfused: intermediates go through the pool */
+  tg_options_update(o, WU, tg_add(WU, tg_const_f64(g, 1)));
+  FU = tg_function_new(g, 1, &x, 1, &y, o);
+  tg_options_free(o);
+  CHECK(FU != NULL);
+  pthread_t th[NTHREADS];
+  worker w[NTHREADS];
+  int started = 0;
+  for (int t = 0; FU && t < NTHREADS; t++) {
+    w[t] = (worker){.id = t};
+    if (pthread_create(&th[t], NULL, update_work, &w[t]) != 0) break;
+    started++;
+  }
+  CHECK(!FU || started == NTHREADS);
+  for (int t = 0; t < started; t++) {
+    pthread_join(th[t], NULL);
+    if (w[t].bad) TH_FAIL("%ld problems, first: %s", w[t].bad, w[t].first_problem);
+  }
+  /* the final value is uniform too, and at most one increment per call */
+  tg_array *wv = FU ? tg_shared_get(WU, true) : NULL;
+  for (int i = 0; wv && i < UN; i++)
+    if (tg_array_get_f64(wv, i) != tg_array_get_f64(wv, 0)) {
+      TH_FAIL("w is not uniform at %d", i);
+      break;
+    }
+  CHECK(!wv || (tg_array_get_f64(wv, 0) >= 1 && tg_array_get_f64(wv, 0) <= (double)NTHREADS * UITERS));
+  tg_array_unref(wv);
+  tg_array_unref(w0);
+  tg_function_free(FU);
+  tg_graph_free(g);
 }
