@@ -123,15 +123,7 @@ static bool full_grad(tg_graph *g, tgi_scan_info *s, const tg_node *nd, tg_var *
   bool ok = false;
   tgi_scan_desc *d = &w->d;
   d->g = g;
-  d->seqs = w->seqs;
-  d->seq_ph = w->seq_ph;
-  d->inits = w->inits;
-  d->n_taps = w->n_taps;
-  d->taps = w->taps;
-  d->rec_ph = w->rec_ph;
-  d->rec_out = w->rec_out;
-  d->nit_out = w->nit_out;
-  d->keep = w->keep;
+  TGI_SCAN_DESC_ARRAYS(d, w);
   d->truncate = -1;
   d->reverse = true;
   bool rev = s->reverse;

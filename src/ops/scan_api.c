@@ -320,15 +320,7 @@ tg_status tg_scan(tg_scan_spec *s, tg_scan_fn fn, void *ud, tg_var **outputs,
   d->n_steps = s->n_steps;
   d->go_backwards = s->go_backwards;
   d->truncate = s->truncate;
-  d->seqs = w->seqs;
-  d->seq_ph = w->seq_ph;
-  d->inits = w->inits;
-  d->n_taps = w->n_taps;
-  d->taps = w->taps;
-  d->rec_ph = w->rec_ph;
-  d->rec_out = w->rec_out;
-  d->nit_out = w->nit_out;
-  d->keep = w->keep;
+  TGI_SCAN_DESC_ARRAYS(d, w);
   int n_args = 0;
   tg_status st = TG_OK;
   if (!make_sequences(s, w, &n_args) || !make_states(s, w, &n_args)) goto fail;

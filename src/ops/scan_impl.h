@@ -58,6 +58,13 @@ typedef struct tgi_scan_desc {
   const int64_t *keep;       /* per output (rec, then nit): 0 all, m > 0 the last m; or NULL */
 } tgi_scan_desc;
 
+/* Point d's arrays at the same-named arrays of a builder's work struct w (scan_api.c's and
+   scan_grad.c's hold one array per field, sized for the most a scan takes). */
+#define TGI_SCAN_DESC_ARRAYS(d, w)                                                          \
+  ((d)->seqs = (w)->seqs, (d)->seq_ph = (w)->seq_ph, (d)->inits = (w)->inits,               \
+   (d)->n_taps = (w)->n_taps, (d)->taps = (w)->taps, (d)->rec_ph = (w)->rec_ph,             \
+   (d)->rec_out = (w)->rec_out, (d)->nit_out = (w)->nit_out, (d)->keep = (w)->keep)
+
 /* A placeholder for a step argument of type t (a free input of g). */
 tg_var *tgi_scan_placeholder(tg_graph *g, const tg_type *t, const char *name);
 /* Extract the step graph, compile it, and build the Scan node (outputs: rec, then nit).
