@@ -141,3 +141,78 @@ TEST(gemm_output_overlaps_a) {
   check_case(TG_FLOAT64, 16, 16, 16, 0, 1, 1, 2);
   check_case(TG_FLOAT32, 16, 16, 16, 0, -1, 0.5, 2);
 }
+
+/* The fill of c into a fresh output before the BLAS call, for each way rows can lie:
+   a Gemv's vector c contiguous or strided (every other element), a matrix c dense,
+   transposed, strided by rows, or a broadcast bias row; values against a hand product. */
+TEST(gemm_fill_layouts) {
+  enum { M = 37, K = 23, N = 29 };
+  double av[M * K], bv[K * N], xv[K];
+  for (int i = 0; i < M * K; i++) av[i] = (double)(i % 9) - 4;
+  for (int i = 0; i < K * N; i++) bv[i] = 0.25 * (double)(i % 7);
+  for (int i = 0; i < K; i++) xv[i] = (double)(i % 5) - 2;
+  tg_array *A = tg_array_from_f64(2, (int64_t[]){M, K}, av);
+  tg_array *B = tg_array_from_f64(2, (int64_t[]){K, N}, bv);
+  tg_array *X = tg_array_from_f64(1, (int64_t[]){K}, xv);
+  tg_array *big = tg_array_empty(TG_FLOAT64, 2, (int64_t[]){2 * M, 2 * N});
+  for (int64_t i = 0; i < 4 * M * N; i++) tg_array_set_f64(big, i, 0.001 * (double)i);
+  tg_array *rows2 = tg_array_slice(big, 0, 0, 2 * M, 2);  /* (M, 2N), every other row */
+  tg_array *cm = tg_array_slice(rows2, 1, 0, N, 1);       /* (M, N), rows 4N apart */
+  tg_array *ct_base = tg_array_empty(TG_FLOAT64, 2, (int64_t[]){N, M});
+  for (int64_t i = 0; i < N * M; i++) tg_array_set_f64(ct_base, i, 0.5 * (double)(i % 13));
+  tg_array *ct = tg_array_transpose(ct_base);             /* (M, N), transposed */
+  tg_array *cvec = tg_array_view(big, 1, (int64_t[]){M}, (int64_t[]){16}, 0); /* big.flat[::2] */
+  tg_array *crow = tg_array_from_f64(2, (int64_t[]){1, N}, bv);
+  CHECK(rows2 && cm && ct && cvec && crow);
+  tg_graph *g = tg_graph_new();
+  tg_var *a = tg_matrix(g, "a", TG_FLOAT64), *b = tg_matrix(g, "b", TG_FLOAT64);
+  tg_var *x = tg_vector(g, "x", TG_FLOAT64), *c = tg_matrix(g, "c", TG_FLOAT64);
+  tg_var *r = tg_row(g, "r", TG_FLOAT64), *v = tg_vector(g, "v", TG_FLOAT64);
+  tg_var *ym = tg_add(tg_mul(tg_dot(a, b), tg_const_f64(g, 0.5)), tg_mul(c, tg_const_f64(g, 2)));
+  tg_var *yr = tg_add(tg_dot(a, b), r);
+  tg_var *yv = tg_add(tg_mul(tg_dot(a, x), tg_const_f64(g, 0.5)), tg_mul(v, tg_const_f64(g, 2)));
+  tg_function *fm = tg_function_new(g, TG_VARS(a, b, c), TG_VARS(ym), NULL);
+  tg_function *fr = tg_function_new(g, TG_VARS(a, b, r), TG_VARS(yr), NULL);
+  tg_function *fv = tg_function_new(g, TG_VARS(a, x, v), TG_VARS(yv), NULL);
+  CHECK(fm && fr && fv);
+  tg_array *cs[3] = {cm, ct, NULL};
+  for (int k = 0; fm && k < 3; k++) {
+    tg_array *cc = cs[k] ? cs[k] : tg_array_copy(cm), *out = NULL; /* the last: dense */
+    CHECK_STATUS(tg_function_call(fm, (tg_array *[]){A, B, cc}, &out), TG_OK);
+    for (int i = 0; out && i < M; i++)
+      for (int j = 0; j < N; j++) {
+        double s = 0;
+        for (int q = 0; q < K; q++) s += av[i * K + q] * bv[q * N + j];
+        CHECK_CLOSE(tg_array_get_f64(out, i * N + j), 0.5 * s + 2 * at(cc, i, j, false), 1e-12, 1e-12);
+      }
+    tg_array_unref(out);
+    if (!cs[k]) tg_array_unref(cc);
+  }
+  tg_array *out = NULL;
+  if (fr) CHECK_STATUS(tg_function_call(fr, (tg_array *[]){A, B, crow}, &out), TG_OK);
+  for (int i = 0; out && i < M; i++)
+    for (int j = 0; j < N; j++) {
+      double s = 0;
+      for (int q = 0; q < K; q++) s += av[i * K + q] * bv[q * N + j];
+      CHECK_CLOSE(tg_array_get_f64(out, i * N + j), s + bv[j], 1e-12, 1e-12);
+    }
+  tg_array_unref(out);
+  for (int k = 0; fv && k < 2; k++) {
+    tg_array *vv = k ? cvec : tg_array_copy(cvec);
+    out = NULL;
+    CHECK_STATUS(tg_function_call(fv, (tg_array *[]){A, X, vv}, &out), TG_OK);
+    for (int i = 0; out && i < M; i++) {
+      double s = 0;
+      for (int q = 0; q < K; q++) s += av[i * K + q] * xv[q];
+      CHECK_CLOSE(tg_array_get_f64(out, i), 0.5 * s + 2 * 0.001 * (double)(2 * i), 1e-12, 1e-12);
+    }
+    tg_array_unref(out);
+    if (!k) tg_array_unref(vv);
+  }
+  tg_function_free(fm);
+  tg_function_free(fr);
+  tg_function_free(fv);
+  tg_graph_free(g);
+  tg_array *all[] = {A, B, X, big, rows2, cm, ct_base, ct, cvec, crow};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) tg_array_unref(all[i]);
+}

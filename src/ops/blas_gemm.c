@@ -137,14 +137,20 @@ static bool blas_suits(int64_t esz, const tgi_mat *a, const tgi_mat *b, const tg
 /* o[i, j] = c[i, j] over m x n (byte strides; c's are 0 along broadcast dims). */
 static void fill_from_c(char *o, int64_t os0, int64_t os1, const char *c, int64_t cs0,
                         int64_t cs1, int64_t m, int64_t n, int64_t esz) {
+  /* one run where the rows follow each other in both (a column, a dense matrix): a Gemv's
+     vector c is m rows of one element, and a call per element cost logreg 4 us a step */
+  if (n == 1 || (os0 == n * os1 && cs0 == n * cs1)) {
+    if (n == 1) os1 = os0, cs1 = cs0;
+    n *= m, m = 1;
+  }
   for (int64_t i = 0; i < m; i++) {
     char *po = o + i * os0;
     const char *pc = c + i * cs0;
     if (os1 == esz && cs1 == esz) memcpy(po, pc, (size_t)(n * esz));
-    else if (os1 == esz && cs1 == 0 && esz == 4)
-      for (int64_t j = 0; j < n; j++) ((float *)po)[j] = *(const float *)pc;
-    else if (os1 == esz && cs1 == 0 && esz == 8)
-      for (int64_t j = 0; j < n; j++) ((double *)po)[j] = *(const double *)pc;
+    else if (esz == 4)
+      for (int64_t j = 0; j < n; j++) *(float *)(po + j * os1) = *(const float *)(pc + j * cs1);
+    else if (esz == 8)
+      for (int64_t j = 0; j < n; j++) *(double *)(po + j * os1) = *(const double *)(pc + j * cs1);
     else
       for (int64_t j = 0; j < n; j++) memcpy(po + j * os1, pc + j * cs1, (size_t)esz);
   }
