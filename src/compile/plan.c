@@ -167,7 +167,7 @@ tg_array *tgi_plan_output(tg_function *f, const tgi_instr *ins, tg_array *const 
   for (int k = 0; k < pool->n; k++)
     if (fits(pool->a[k], o->type.dtype, nd, shape)) {
       tg_array *a = pool->a[k];
-      pool->a[k] = pool->a[--pool->n];
+      memmove(pool->a + k, pool->a + k + 1, sizeof(tg_array *) * (size_t)(--pool->n - k));
       return a;
     }
   return NULL;
@@ -189,16 +189,10 @@ void tgi_plan_release(tgi_pool *pool, tg_array *a) {
     tg_array_unref(a);
     return;
   }
-  if (pool->n == TGI_POOL_MAX) { /* full: the smallest goes (large ones cost page faults) */
-    int k = 0;
-    for (int j = 1; j < pool->n; j++)
-      if (bytes(pool->a[j]) < bytes(pool->a[k])) k = j;
-    if (bytes(a) <= bytes(pool->a[k])) {
-      tg_array_unref(a);
-      return;
-    }
-    tg_array_unref(pool->a[k]);
-    pool->a[k] = pool->a[--pool->n];
+  if (pool->n == TGI_POOL_MAX) { /* full: the oldest goes (a buffer no node takes ages out) */
+    tg_array_unref(pool->a[0]);
+    memmove(pool->a, pool->a + 1, sizeof(tg_array *) * (TGI_POOL_MAX - 1));
+    pool->n--;
   }
   pool->a[pool->n++] = a;
 }
