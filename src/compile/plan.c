@@ -144,7 +144,8 @@ tg_array *tgi_plan_output(tg_function *f, const tgi_instr *ins, tg_array *const 
     else nd = -1;
   } else if (ins->ip_kind == TGI_IP_DOT) {
     const tg_array *a = slot[ins->in[0]], *b = slot[ins->in[1]];
-    if (a && b && a->ndim == 2 && b->ndim == 2 && nd == 2) shape[0] = a->shape[0], shape[1] = b->shape[1];
+    if (a && b && a->ndim == 2 && b->ndim == 2 && nd == 2)
+      shape[0] = a->shape[0], shape[1] = b->shape[1];
     else nd = -1;
   } else if (!ew_shape(ins, slot, nd, shape)) {
     nd = -1;
@@ -184,8 +185,7 @@ void tgi_plan_release(tgi_pool *pool, tg_array *a) {
     tg_array_unref(a);
     a = b;
   }
-  if ( bytes(a) < POOL_MIN_BYTES ||
-      !tg_array_is_exclusive(a) || !tg_array_is_contiguous(a)) {
+  if (bytes(a) < POOL_MIN_BYTES || !tg_array_is_exclusive(a) || !tg_array_is_contiguous(a)) {
     tg_array_unref(a);
     return;
   }
@@ -205,8 +205,8 @@ void tgi_pool_drain(tgi_pool *pool) {
 void tgi_plan_keep_spare(tg_function *f, int k, tg_array *old) {
   /* exclusive: no caller, view or other call can reach old (the commit took it out of
      its shared variable, so nothing can reach it afresh either) */
-  if (!old || !f->spare_ok[k] || old->base || !tg_array_is_exclusive(old) || !tg_array_is_contiguous(old) ||
-      old->size * (int64_t)tg_dtype_size(old->dtype) < POOL_MIN_BYTES) {
+  if (!old || !f->spare_ok[k] || old->base || bytes(old) < POOL_MIN_BYTES ||
+      !tg_array_is_exclusive(old) || !tg_array_is_contiguous(old)) {
     tg_array_unref(old);
     return;
   }
@@ -224,6 +224,7 @@ void tgi_pool_return(tg_function *f, tgi_pool *pool) {
 }
 
 void tgi_plan_free(tg_function *f) {
-  for (int k = 0; f->spare && k < f->n_upd; k++) tg_array_unref(atomic_exchange(&f->spare[k], NULL));
+  for (int k = 0; f->spare && k < f->n_upd; k++)
+    tg_array_unref(atomic_exchange(&f->spare[k], NULL));
   if (f->pool) tgi_pool_drain(f->pool);
 }
