@@ -216,3 +216,42 @@ TEST(gemm_fill_layouts) {
   tg_array *all[] = {A, B, X, big, rows2, cm, ct_base, ct, cvec, crow};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) tg_array_unref(all[i]);
 }
+
+/* A c of a megabyte or more is copied into the output by the pool's threads, in chunks
+   that need not fall on element boundaries: every element still arrives whole. */
+TEST(gemm_fill_large_c) {
+  enum { M = 515, K = 3, N = 509 }; /* 2 MB of c, odd sizes */
+  tg_array *A = tg_array_empty(TG_FLOAT64, 2, (int64_t[]){M, K});
+  tg_array *B = tg_array_empty(TG_FLOAT64, 2, (int64_t[]){K, N});
+  tg_array *C = tg_array_empty(TG_FLOAT64, 2, (int64_t[]){M, N});
+  for (int64_t i = 0; i < M * K; i++) tg_array_set_f64(A, i, (double)(i % 5) - 2);
+  for (int64_t i = 0; i < K * N; i++) tg_array_set_f64(B, i, 0.5 * (double)(i % 3));
+  for (int64_t i = 0; i < M * N; i++) tg_array_set_f64(C, i, 1e-3 * (double)i);
+  tg_graph *g = tg_graph_new();
+  tg_var *a = tg_matrix(g, "a", TG_FLOAT64), *b = tg_matrix(g, "b", TG_FLOAT64);
+  tg_var *c = tg_matrix(g, "c", TG_FLOAT64);
+  tg_var *y = tg_add(tg_mul(tg_dot(a, b), tg_const_f64(g, 0.5)), tg_mul(c, tg_const_f64(g, 2)));
+  tg_function *f = tg_function_new(g, TG_VARS(a, b, c), TG_VARS(y), NULL);
+  CHECK(f != NULL);
+  tg_array *out = NULL;
+  if (f) CHECK_STATUS(tg_function_call(f, (tg_array *[]){A, B, C}, &out), TG_OK);
+  int64_t bad = -1;
+  for (int64_t i = 0; out && i < M && bad < 0; i++)
+    for (int64_t j = 0; j < N; j++) {
+      double s = 0;
+      for (int q = 0; q < K; q++)
+        s += tg_array_get_f64(A, i * K + q) * tg_array_get_f64(B, q * N + j);
+      double want = 0.5 * s + 2e-3 * (double)(i * N + j);
+      if (fabs(tg_array_get_f64(out, i * N + j) - want) > 1e-9 * (1 + fabs(want))) {
+        bad = i * N + j;
+        break;
+      }
+    }
+  if (bad >= 0) TH_FAIL("element %lld is wrong", (long long)bad);
+  tg_array_unref(out);
+  tg_function_free(f);
+  tg_graph_free(g);
+  tg_array_unref(A);
+  tg_array_unref(B);
+  tg_array_unref(C);
+}

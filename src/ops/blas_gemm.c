@@ -134,6 +134,22 @@ static bool blas_suits(int64_t esz, const tgi_mat *a, const tgi_mat *b, const tg
          plain_layout(o, esz, &t, &ld);
 }
 
+/* A contiguous c of a megabyte or more is copied by the pool's threads (SGD's weight
+   matrices: the copy is most of what a step does beyond the products). */
+#define COPY_SPLIT ((int64_t)1 << 20)
+typedef struct {
+  char *o;
+  const char *c;
+  int64_t bytes, nchunks;
+} copy_task;
+
+static void copy_chunk(void *ctx, int64_t i) {
+  const copy_task *t = ctx;
+  int64_t b = tgi_pool_chunk_begin(t->bytes, t->nchunks, i);
+  int64_t e = tgi_pool_chunk_begin(t->bytes, t->nchunks, i + 1);
+  memcpy(t->o + b, t->c + b, (size_t)(e - b));
+}
+
 /* o[i, j] = c[i, j] over m x n (byte strides; c's are 0 along broadcast dims). */
 static void fill_from_c(char *o, int64_t os0, int64_t os1, const char *c, int64_t cs0,
                         int64_t cs1, int64_t m, int64_t n, int64_t esz) {
@@ -142,6 +158,11 @@ static void fill_from_c(char *o, int64_t os0, int64_t os1, const char *c, int64_
   if (n == 1 || (os0 == n * os1 && cs0 == n * cs1)) {
     if (n == 1) os1 = os0, cs1 = cs0;
     n *= m, m = 1;
+  }
+  if (m == 1 && os1 == esz && cs1 == esz && n * esz >= COPY_SPLIT) {
+    copy_task t = {o, c, n * esz, tgi_pool_chunks(n * esz, COPY_SPLIT / 2)};
+    tgi_pool_run(t.nchunks, copy_chunk, &t);
+    return;
   }
   for (int64_t i = 0; i < m; i++) {
     char *po = o + i * os0;
