@@ -14,6 +14,9 @@
 
 #include "backend/cpu/pool.h"
 #include "harness.h"
+#ifdef TGRAPH_HAVE_BLAS
+#include <cblas.h>
+#endif
 
 /* ---- a chunked sum: integers, so the parallel result must equal the serial one exactly ---- */
 #define SUM_N 10000000
@@ -193,6 +196,22 @@ TEST(chunks_contract) {
       if (n > 1) CHECK(len >= 100);
     }
   }
+}
+
+/* BLAS's spinning window: none before any BLAS call; after one on several threads it is
+   open, and it closes 0.1 s later. */
+TEST(blas_spinning_window) {
+  CHECK(!tgi_blas_spinning());
+  tgi_blas_threads_coordinate(); /* what each BLAS call site does first */
+#ifdef TGRAPH_HAVE_BLAS
+  bool several = openblas_get_num_threads() > 1;
+#else
+  bool several = false; /* no BLAS, no BLAS threads */
+#endif
+  CHECK(tgi_blas_spinning() == several);
+  struct timespec ts = {0, 150 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  CHECK(!tgi_blas_spinning());
 }
 
 /* ---- fork: the child has no workers but must not hang using the pool ---- */

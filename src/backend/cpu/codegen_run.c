@@ -4,7 +4,9 @@
    picks a path:
    - contiguous: every operand C-contiguous with the full shape (one-element inputs aside):
      the flat kernel over [0, size), split over the thread pool in chunks of at least
-     TGK_MIN_CHUNK elements;
+     TGK_MIN_CHUNK elements (8 times that while OpenBLAS's workers spin after a product:
+     they hold the other cores, and a worker woken onto one of them makes the caller
+     wait; w5_mlp's 64K-element kernels between its products);
    - strided: per-operand byte strides (0 where broadcast), dims merged where every operand
      allows, and the flat index range split over the pool the same way, each chunk going
      through the same contiguous kernel tile by tile (operands that are not dense along
@@ -28,6 +30,8 @@
 #define TGK_MIN_CHUNK ((int64_t)1 << 15)
 #define TGK_RBLOCK ((int64_t)1 << 14)
 #define MAXOP (TGI_MAX_OUT + 64)
+
+static int64_t min_chunk(void) { return tgi_blas_spinning() ? 8 * TGK_MIN_CHUNK : TGK_MIN_CHUNK; }
 
 static bool is_contig(const tg_array *a) {
   int64_t s = tg_dtype_size(a->dtype);
@@ -224,7 +228,7 @@ static tg_status run_elem(const tgi_kctx *c, const tg_op *op, int n_in, tg_array
       if (!one) contig = contig && a->size == total && is_contig(a);
     }
     elem_task t = {.c = c, .nop = nop, .base = base, .isz = isz, .esz = esz, .total = total};
-    t.nchunks = tgi_pool_chunks(total, TGK_MIN_CHUNK);
+    t.nchunks = tgi_pool_chunks(total, min_chunk());
     if (contig) {
       run_pool(t.nchunks, elem_contig_chunk, &t);
     } else {
@@ -438,7 +442,7 @@ static tg_status run_reduce(const tgi_kctx *c, const tg_op *op, int n_in, tg_arr
     }
     red_task t = {.c = c, .n_in = n_in, .base = base, .isz = isz, .n_red = n_red, .nb = nb,
                   .nblocks = n_outv * nb, .part = acc};
-    t.ngroups = tgi_pool_chunks(t.nblocks, TGK_MIN_CHUNK / TGK_RBLOCK);
+    t.ngroups = tgi_pool_chunks(t.nblocks, min_chunk() / TGK_RBLOCK);
     run_pool(t.ngroups, red_blocks, &t);
     for (int64_t r = 0; r < n_outv; r++) combine(k, &res[r], acc + r * nb, nb);
   } else {

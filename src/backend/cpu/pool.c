@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -35,6 +36,9 @@
 #endif
 
 #define POOL_MAX_THREADS 1024
+/* How long OpenBLAS's idle workers keep spinning after a call: 2^28 cycles (its default
+   THREAD_TIMEOUT) at 3 GHz and more. */
+#define BLAS_SPIN_NS 100000000
 
 static struct {
   pthread_mutex_t mu;
@@ -203,14 +207,25 @@ int64_t tgi_pool_chunks(int64_t total, int64_t min_chunk) {
   return c < 1 ? 1 : c;
 }
 
+/* Monotonic nanoseconds of the last BLAS call on more than one thread, 0 for none. */
+static atomic_int_fast64_t blas_last;
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 #ifdef TGRAPH_HAVE_BLAS
+static int blas_threads = 1; /* OpenBLAS's, once sized */
+
 /* OpenBLAS sizes itself to the cores on load; with the pool that is fine as long as BLAS
    only runs while the pool is idle (the rule in pool.h), and the pool's size is what the
    user chose with TGRAPH_NUM_THREADS. An explicit OPENBLAS_NUM_THREADS is left alone. */
 static void blas_once(void) {
   const char *s = getenv("OPENBLAS_NUM_THREADS");
-  if (s && *s) return;
-  openblas_set_num_threads(tgi_pool_threads());
+  if (!s || !*s) openblas_set_num_threads(tgi_pool_threads());
+  blas_threads = openblas_get_num_threads();
 }
 #endif
 
@@ -218,5 +233,11 @@ void tgi_blas_threads_coordinate(void) {
 #ifdef TGRAPH_HAVE_BLAS
   static pthread_once_t blas_done = PTHREAD_ONCE_INIT;
   pthread_once(&blas_done, blas_once);
+  if (blas_threads > 1) atomic_store_explicit(&blas_last, now_ns(), memory_order_relaxed);
 #endif
+}
+
+bool tgi_blas_spinning(void) {
+  int64_t t = atomic_load_explicit(&blas_last, memory_order_relaxed);
+  return t != 0 && now_ns() - t < BLAS_SPIN_NS;
 }

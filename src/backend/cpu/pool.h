@@ -7,6 +7,7 @@
 #ifndef TG_POOL_H
 #define TG_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Run fn(ctx, i) for i in [0, n) over the shared pool (the caller participates); returns when all are done. Nested calls from inside a task run serially in the calling thread (no deadlock). */
@@ -22,6 +23,10 @@ static inline int64_t tgi_pool_chunk_begin(int64_t total, int64_t nchunks, int64
 }
 /* Size OpenBLAS's own thread count to the pool's (once; a no-op without BLAS). */
 void tgi_blas_threads_coordinate(void);
+/* True while OpenBLAS's workers are likely still spinning after a call (the last call on
+   more than one thread was under 0.1 s ago): they hold the other cores, so splitting a
+   small kernel over the pool then costs more than it saves (codegen_run.c). */
+bool tgi_blas_spinning(void);
 /* Worker threads started so far (0 until the first parallel run, and always with one thread). */
 int tgi_pool_workers_started(void);
 
