@@ -31,7 +31,12 @@
 #define TGK_RBLOCK ((int64_t)1 << 14)
 #define MAXOP (TGI_MAX_OUT + 64)
 
-static int64_t min_chunk(void) { return tgi_blas_spinning() ? 8 * TGK_MIN_CHUNK : TGK_MIN_CHUNK; }
+/* Chunks of elements (of an n-element job) for the pool: one below two minimum chunks,
+   without asking the clock (tiny calls). */
+static int64_t chunks_of(int64_t n, int64_t unit) {
+  if (n < 2 * TGK_MIN_CHUNK / unit) return n > 0 ? 1 : 0;
+  return tgi_pool_chunks(n, (tgi_blas_spinning() ? 8 * TGK_MIN_CHUNK : TGK_MIN_CHUNK) / unit);
+}
 
 static bool is_contig(const tg_array *a) {
   int64_t s = tg_dtype_size(a->dtype);
@@ -228,7 +233,7 @@ static tg_status run_elem(const tgi_kctx *c, const tg_op *op, int n_in, tg_array
       if (!one) contig = contig && a->size == total && is_contig(a);
     }
     elem_task t = {.c = c, .nop = nop, .base = base, .isz = isz, .esz = esz, .total = total};
-    t.nchunks = tgi_pool_chunks(total, min_chunk());
+    t.nchunks = chunks_of(total, 1);
     if (contig) {
       run_pool(t.nchunks, elem_contig_chunk, &t);
     } else {
@@ -442,7 +447,7 @@ static tg_status run_reduce(const tgi_kctx *c, const tg_op *op, int n_in, tg_arr
     }
     red_task t = {.c = c, .n_in = n_in, .base = base, .isz = isz, .n_red = n_red, .nb = nb,
                   .nblocks = n_outv * nb, .part = acc};
-    t.ngroups = tgi_pool_chunks(t.nblocks, min_chunk() / TGK_RBLOCK);
+    t.ngroups = chunks_of(t.nblocks, TGK_RBLOCK);
     run_pool(t.ngroups, red_blocks, &t);
     for (int64_t r = 0; r < n_outv; r++) combine(k, &res[r], acc + r * nb, nb);
   } else {
